@@ -1,0 +1,3 @@
+from signalseq.cli import main
+
+main()

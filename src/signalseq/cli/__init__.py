@@ -1,0 +1,99 @@
+"""The ``signalseq`` command. Each command calls one service function; errors are
+translated here into one line on stderr and an exit code (1 user, 2 usage, 3 internal)."""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from pathlib import Path
+
+import click
+import typer
+
+from signalseq import __version__
+from signalseq.cli import crm_cmds, db_cmds, deadletter_cmds, demo_cmds, workspace_cmds
+from signalseq.cli.context import CliState
+from signalseq.errors import SignalseqError, ValidationFailed
+
+app = typer.Typer(
+    name="signalseq",
+    help="Enroll prospects into outreach sequences only when they show buying intent.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+    rich_markup_mode=None,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"signalseq {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    workspace: Path | None = typer.Option(
+        None, "--workspace", "-w", help="Workspace folder (default: $SIGNALSEQ_WORKSPACE or .)."
+    ),
+    database_url: str | None = typer.Option(
+        None, "--database-url", help="Database URL (default: $SIGNALSEQ_DATABASE_URL)."
+    ),
+    debug: bool = typer.Option(False, "--debug", help="Show tracebacks on errors."),
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
+    ctx.obj = CliState(workspace=workspace, database_url=database_url, debug=debug)
+    ctx.call_on_close(ctx.obj.close)
+
+
+workspace_cmds.register(app)
+db_cmds.register(app)
+crm_cmds.register(app)
+deadletter_cmds.register(app)
+demo_cmds.register(app)
+
+
+def run(argv: list[str] | None = None) -> int:
+    """Run the CLI and return its exit code; never raises."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in args
+    try:
+        result = app(args=args, prog_name="signalseq", standalone_mode=False)
+        return result if isinstance(result, int) else 0
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.exceptions.Abort:
+        print("signalseq: aborted", file=sys.stderr)
+        return 130
+    except click.ClickException as exc:
+        exc.show()
+        return 2
+    except ValidationFailed as exc:
+        for problem in exc.problems:
+            print(problem.render(), file=sys.stderr)
+        print(f"signalseq: {len(exc.problems)} problem(s) found", file=sys.stderr)
+        return exc.exit_code
+    except SignalseqError as exc:
+        if debug:
+            traceback.print_exc()
+        print(f"signalseq: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("signalseq: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # an internal error: one line, the traceback only with --debug
+        if debug:
+            traceback.print_exc()
+        print(
+            f"signalseq: internal error: {type(exc).__name__}: {exc} (rerun with --debug "
+            "for the traceback)",
+            file=sys.stderr,
+        )
+        return 3
+
+
+def main() -> None:
+    sys.exit(run())

@@ -1,0 +1,146 @@
+"""``import accounts|contacts``, ``accounts list``, ``contacts list``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import typer
+from rich.table import Table
+from sqlalchemy.orm import Session
+
+from signalseq.cli.context import count_lines, print_json, progress_bar, state
+from signalseq.crm import importer, repository
+from signalseq.crm.importer import ImportReport
+from signalseq.crm.schemas import account_dict, contact_dict
+from signalseq.errors import UsageError
+
+import_app = typer.Typer(
+    help="Import accounts and contacts from CSV (ours, HubSpot, Salesforce).", no_args_is_help=True
+)
+accounts_app = typer.Typer(help="Accounts (companies).", no_args_is_help=True)
+contacts_app = typer.Typer(help="Contacts (people).", no_args_is_help=True)
+
+ImportFn = Callable[[Session, Path, Callable[[int], None] | None], ImportReport]
+
+
+def _run_import(ctx: typer.Context, path: Path, run: ImportFn, as_json: bool, strict: bool) -> None:
+    cli = state(ctx)
+    if not path.is_file():
+        raise UsageError(f"{path}: no such file")
+    with (
+        cli.database.unit_of_work() as session,
+        progress_bar(f"importing {path.name}", max(count_lines(path) - 1, 0)) as advance,
+    ):
+        report = run(session, path, advance)
+    if as_json:
+        print_json(report.as_dict())
+    else:
+        cli.out.print(
+            f"{report.kind} from {path}: {report.rows} rows — {report.created} created, "
+            f"{report.updated} updated, {report.unchanged} unchanged, "
+            f"{len(report.rejected)} rejected"
+            + (f", {report.unlinked} not linked to an account" if report.unlinked else "")
+        )
+        for problem in report.rejected:
+            typer.echo(str(problem), err=True)
+    if strict and report.rejected:
+        raise typer.Exit(1)
+
+
+@import_app.command("accounts")
+def import_accounts(
+    ctx: typer.Context,
+    path: Path = typer.Argument(..., help="CSV file of companies."),
+    as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+    strict: bool = typer.Option(False, "--strict", help="Exit 1 if any row was rejected."),
+) -> None:
+    """Upsert accounts by domain (or CRM id); bad rows go to the dead-letter table."""
+    _run_import(ctx, path, importer.import_accounts, as_json, strict)
+
+
+@import_app.command("contacts")
+def import_contacts(
+    ctx: typer.Context,
+    path: Path = typer.Argument(..., help="CSV file of people."),
+    as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+    strict: bool = typer.Option(False, "--strict", help="Exit 1 if any row was rejected."),
+) -> None:
+    """Upsert contacts by e-mail (or CRM id, LinkedIn URL) and link them to accounts."""
+    _run_import(ctx, path, importer.import_contacts, as_json, strict)
+
+
+@accounts_app.command("list")
+def list_accounts(
+    ctx: typer.Context,
+    tier: int | None = typer.Option(None, "--tier", help="Only this tier."),
+    limit: int | None = typer.Option(None, "--limit", min=1, help="At most this many."),
+    as_json: bool = typer.Option(False, "--json", help="Print as JSON."),
+) -> None:
+    """List accounts."""
+    cli = state(ctx)
+    with cli.database.unit_of_work() as session:
+        rows = [account_dict(a) for a in repository.list_accounts(session, tier=tier, limit=limit)]
+    if as_json:
+        print_json(rows)
+        return
+    table = Table(
+        "domain", "name", "tier", "industry", "country", "timezone", title=f"{len(rows)} accounts"
+    )
+    for row in rows:
+        table.add_row(
+            row["domain"] or "",
+            row["name"],
+            str(row["tier"] or ""),
+            row["industry"] or "",
+            row["country"] or "",
+            row["timezone"] or "",
+        )
+    cli.out.print(table)
+
+
+@contacts_app.command("list")
+def list_contacts(
+    ctx: typer.Context,
+    account: str | None = typer.Option(None, "--account", help="Only contacts at this domain."),
+    seniority: str | None = typer.Option(None, "--seniority", help="c_level, vp, head, ..."),
+    limit: int | None = typer.Option(None, "--limit", min=1, help="At most this many."),
+    as_json: bool = typer.Option(False, "--json", help="Print as JSON."),
+) -> None:
+    """List contacts with their normalized seniority and department."""
+    cli = state(ctx)
+    with cli.database.unit_of_work() as session:
+        rows = [
+            contact_dict(c)
+            for c in repository.list_contacts(
+                session, account_domain=account, seniority=seniority, limit=limit
+            )
+        ]
+    if as_json:
+        print_json(rows)
+        return
+    table = Table(
+        "email",
+        "name",
+        "title",
+        "seniority",
+        "department",
+        "account",
+        title=f"{len(rows)} contacts",
+    )
+    for row in rows:
+        table.add_row(
+            row["email"] or "",
+            row["full_name"],
+            row["title"] or "",
+            row["seniority"],
+            row["department"],
+            row["account_domain"] or "",
+        )
+    cli.out.print(table)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(import_app, name="import")
+    app.add_typer(accounts_app, name="accounts")
+    app.add_typer(contacts_app, name="contacts")

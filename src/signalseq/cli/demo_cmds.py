@@ -1,0 +1,54 @@
+"""``demo``: run the product on the demo workspace and print what happened."""
+
+from __future__ import annotations
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from signalseq.cli.context import print_json, state
+from signalseq.demo.service import DemoReport, run_demo
+
+
+def _print(report: DemoReport, cli_out: Console) -> None:
+    cli_out.print(
+        f"[bold]signalseq demo[/bold] — workspace {report.workspace}, store {report.database_url}"
+    )
+    imports = Table(
+        "import", "rows", "created", "updated", "unchanged", "rejected", title="Imports"
+    )
+    for item in report.imports:
+        imports.add_row(
+            item.kind,
+            str(item.rows),
+            str(item.created),
+            str(item.updated),
+            str(item.unchanged),
+            str(len(item.rejected)),
+        )
+    cli_out.print(imports)
+    summary = Table("what", "count", title="Accounts and contacts")
+    for name, value in report.totals.items():
+        summary.add_row(name.replace("_", " "), str(value))
+    for name, value in report.accounts_by_tier.items():
+        summary.add_row(f"accounts, {name}", str(value))
+    countries = ", ".join(f"{c} {n}" for c, n in report.accounts_by_country.items())
+    summary.add_row("accounts by country", countries)
+    for name, value in report.contacts_by_seniority.items():
+        summary.add_row(f"contacts, {name}", str(value))
+    cli_out.print(summary)
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def demo(
+        ctx: typer.Context,
+        as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
+    ) -> None:
+        """Run the demo on the workspace's sample data (SQLite, offline drafter, outbox)."""
+        cli = state(ctx)
+        report = run_demo(cli.settings, cli.database)
+        if as_json:
+            print_json(report.as_dict())
+        else:
+            _print(report, cli.out)

@@ -1,0 +1,59 @@
+"""``signalseq demo``: the whole product on the embedded defaults, stage by stage."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from signalseq.crm import repository
+from signalseq.crm.importer import ImportReport, import_accounts, import_contacts
+from signalseq.settings import Settings
+from signalseq.store.db import Database
+from signalseq.workspace.loader import load_workspace
+
+SAMPLES = Path("connectors") / "samples"
+
+
+@dataclass
+class DemoReport:
+    workspace: Path
+    database_url: str
+    imports: list[ImportReport] = field(default_factory=list)
+    accounts_by_tier: dict[str, int] = field(default_factory=dict)
+    accounts_by_country: dict[str, int] = field(default_factory=dict)
+    contacts_by_seniority: dict[str, int] = field(default_factory=dict)
+    totals: dict[str, int] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "workspace": str(self.workspace),
+            "database": self.database_url,
+            "imports": [r.as_dict() for r in self.imports],
+            "totals": self.totals,
+            "accounts_by_tier": self.accounts_by_tier,
+            "accounts_by_country": self.accounts_by_country,
+            "contacts_by_seniority": self.contacts_by_seniority,
+        }
+
+
+def run_demo(settings: Settings, database: Database) -> DemoReport:
+    workspace = load_workspace(settings.workspace_path)
+    samples = workspace.root / SAMPLES
+    report = DemoReport(workspace.root, database.engine.url.render_as_string(hide_password=True))
+    with database.unit_of_work() as session:
+        report.imports.append(import_accounts(session, samples / "accounts.csv"))
+        report.imports.append(import_contacts(session, samples / "contacts.csv"))
+    with database.unit_of_work() as session:
+        accounts = repository.list_accounts(session)
+        contacts = repository.list_contacts(session)
+        report.accounts_by_tier = dict(
+            sorted(Counter(f"tier {a.tier}" if a.tier else "no tier" for a in accounts).items())
+        )
+        report.accounts_by_country = dict(Counter(a.country or "?" for a in accounts).most_common())
+        order = ["c_level", "vp", "head", "director", "manager", "individual"]
+        seniority = Counter(c.seniority for c in contacts)
+        report.contacts_by_seniority = {s: seniority[s] for s in order if seniority[s]}
+        report.totals = repository.counts(session)
+    return report

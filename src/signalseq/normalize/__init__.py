@@ -1,0 +1,1 @@
+"""Pure functions that turn messy identifiers into canonical ones."""

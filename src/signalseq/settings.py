@@ -1,0 +1,123 @@
+"""Settings from the environment (prefix ``SIGNALSEQ_``) or a ``.env`` file.
+
+Every field here must be documented in the README's settings table; a test checks it.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from signalseq.errors import ConfigError
+
+STATE_DIR = ".signalseq"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="SIGNALSEQ_", env_file=".env", extra="ignore", frozen=True
+    )
+
+    workspace: Path = Field(
+        default=Path("."),
+        description="Workspace folder holding rules/, prompts/, connectors/ and review/.",
+    )
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL of the store. Default: SQLite at "
+        "<workspace>/.signalseq/signalseq.db. PostgreSQL: postgresql+psycopg://user@host/db.",
+    )
+    secret_key: SecretStr | None = Field(
+        default=None,
+        description="Key that signs unsubscribe links, sessions and webhooks. Default: "
+        "generated once into <workspace>/.signalseq/secret.key.",
+    )
+    llm_base_url: str | None = Field(
+        default=None,
+        description="OpenAI-compatible endpoint (e.g. http://127.0.0.1:11434/v1). Unset: "
+        "the deterministic offline drafter.",
+    )
+    llm_api_key: SecretStr | None = Field(default=None, description="API key for the endpoint.")
+    llm_model: str = Field(default="gpt-4o-mini", description="Model name sent to the endpoint.")
+    llm_concurrency: int = Field(default=8, ge=1, le=256, description="Drafts in flight at once.")
+    llm_timeout: float = Field(
+        default=60.0, gt=0, description="Seconds before a request times out."
+    )
+    smtp_host: str | None = Field(
+        default=None,
+        description="SMTP server for sending. Unset: messages are written to the outbox folder.",
+    )
+    smtp_port: int = Field(default=587, ge=1, le=65535, description="SMTP port.")
+    smtp_username: str | None = Field(default=None, description="SMTP login name.")
+    smtp_password: SecretStr | None = Field(default=None, description="SMTP password.")
+    smtp_security: Literal["starttls", "ssl", "none"] = Field(
+        default="starttls", description="starttls, ssl or none."
+    )
+    outbox_dir: Path | None = Field(
+        default=None,
+        description="Folder of .eml files written instead of sending. Default: "
+        "<workspace>/.signalseq/outbox.",
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        default="WARNING", description="Log level of the CLI and workers."
+    )
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("sqlite", "postgresql")):
+            raise ValueError("only sqlite:// and postgresql+psycopg:// URLs are supported")
+        if value is not None and value.startswith("postgresql://"):
+            return "postgresql+psycopg://" + value.removeprefix("postgresql://")
+        return value
+
+    @property
+    def workspace_path(self) -> Path:
+        return self.workspace.expanduser().resolve()
+
+    @property
+    def state_dir(self) -> Path:
+        return self.workspace_path / STATE_DIR
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.state_dir / 'signalseq.db'}"
+
+    @property
+    def resolved_outbox_dir(self) -> Path:
+        return (self.outbox_dir or self.state_dir / "outbox").expanduser().resolve()
+
+    @cached_property
+    def resolved_secret_key(self) -> str:
+        """The configured key, else one generated once and kept beside the database."""
+        if self.secret_key is not None:
+            key = self.secret_key.get_secret_value()
+            if len(key) < 16:
+                raise ConfigError("SIGNALSEQ_SECRET_KEY must be at least 16 characters")
+            return key
+        path = self.state_dir / "secret.key"
+        if path.exists():
+            return path.read_text().strip()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(48)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(key + "\n")
+        return key
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Settings from the environment, with explicit overrides (CLI options) on top."""
+    try:
+        return Settings(**{k: v for k, v in overrides.items() if v is not None})  # type: ignore[arg-type]
+    except ValueError as exc:
+        first = str(exc).splitlines()
+        raise ConfigError(f"invalid settings: {' '.join(first[:3])}") from exc

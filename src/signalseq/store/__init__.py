@@ -1,0 +1,1 @@
+"""The database: one declarative base, engine and unit-of-work sessions, migrations."""

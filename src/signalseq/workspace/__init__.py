@@ -1,0 +1,1 @@
+"""The workspace: user files (rules, prompts, connectors, review policy), strictly loaded."""

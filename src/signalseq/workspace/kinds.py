@@ -1,0 +1,15 @@
+"""Every kind of workspace file and every cross-file check, in one list each.
+
+A domain that adds a file kind adds one line here.
+"""
+
+from __future__ import annotations
+
+from signalseq.workspace.config import WorkspaceConfig
+from signalseq.workspace.loader import Check, FileKind
+
+KINDS: list[FileKind] = [
+    FileKind("workspace", ("workspace.yaml",), WorkspaceConfig, required=True),
+]
+
+CHECKS: list[Check] = []

@@ -1,0 +1,84 @@
+"""The base of every workspace file schema, and pydantic errors turned into Problems."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from signalseq.errors import Problem
+from signalseq.workspace.yamlfile import YamlDocument
+
+
+class WorkspaceModel(BaseModel):
+    """Strict: unknown fields are errors, models are immutable once loaded."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+def _data_loc(data: Any, loc: Sequence[str | int]) -> tuple[str | int, ...]:
+    """Drop the parts of a pydantic location that are not keys in the data
+    (union tags, ``function-after`` wrappers), so it names what the user wrote."""
+    path: list[str | int] = []
+    node = data
+    for part in loc:
+        if (
+            isinstance(node, dict)
+            and part in node
+            or isinstance(node, list)
+            and isinstance(part, int)
+            and 0 <= part < len(node)
+        ):
+            path.append(part)
+            node = node[part]
+        elif (
+            isinstance(node, dict)
+            and isinstance(part, str)
+            and part not in node
+            and (part == loc[-1])
+        ):
+            path.append(part)  # a missing or unknown field: name it anyway
+    return tuple(path)
+
+
+def _message(error: dict[str, Any]) -> str:
+    kind = error["type"]
+    given = error.get("input")
+    if kind == "extra_forbidden":
+        return "unknown field"
+    if kind == "missing":
+        return "required field is missing"
+    shown = repr(given) if not isinstance(given, dict | list) else type(given).__name__
+    expectations = {
+        "int_parsing": "expected a whole number",
+        "int_type": "expected a whole number",
+        "float_parsing": "expected a number",
+        "float_type": "expected a number",
+        "bool_parsing": "expected true or false",
+        "bool_type": "expected true or false",
+        "string_type": "expected text",
+        "list_type": "expected a list",
+        "dict_type": "expected a mapping",
+        "model_type": "expected a mapping",
+        "int_from_float": "expected a whole number",
+    }
+    if kind in expectations:
+        return f"{expectations[kind]}, got {shown}"
+    message = str(error.get("msg", "invalid value"))
+    message = message.removeprefix("Value error, ").removeprefix("Assertion failed, ")
+    return message[:1].lower() + message[1:]
+
+
+def problems_from_validation(document: YamlDocument, exc: ValidationError) -> list[Problem]:
+    problems = []
+    seen: set[tuple[str, str]] = set()
+    for error in exc.errors():
+        loc = _data_loc(document.data, error["loc"])
+        message = _message(dict(error))
+        key = (repr(loc), message)
+        if key in seen:
+            continue
+        seen.add(key)
+        problems.append(document.problem(loc, message))
+    return problems

@@ -1,0 +1,135 @@
+"""Strict YAML: safe loader, duplicate keys rejected, every value keeps its line."""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from signalseq.errors import Problem
+
+Loc = tuple[str | int, ...]
+
+
+@dataclass
+class YamlDocument:
+    """A parsed file plus where each value came from (1-based line and column)."""
+
+    path: str
+    data: Any
+    lines: list[str]
+    positions: dict[Loc, tuple[int, int]] = field(default_factory=dict)
+
+    def locate(self, loc: Sequence[str | int]) -> tuple[int | None, int | None]:
+        """The line of the deepest known part of ``loc`` (a key's own line for mappings)."""
+        key = tuple(loc)
+        while key:
+            if key in self.positions:
+                return self.positions[key]
+            key = key[:-1]
+        return self.positions.get((), (None, None))
+
+    def problem(self, loc: Sequence[str | int], message: str) -> Problem:
+        line, column = self.locate(loc)
+        snippet = self.lines[line - 1] if line and 0 < line <= len(self.lines) else None
+        return Problem(self.path, line, format_loc(loc), message, column, snippet)
+
+
+def format_loc(loc: Sequence[str | int]) -> str:
+    """``("when", 1, "gte")`` → ``when[1].gte``."""
+    text = ""
+    for part in loc:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += ("." if text else "") + str(part)
+    return text
+
+
+class _Builder:
+    def __init__(self, document: YamlDocument, loader: yaml.SafeLoader):
+        self.document = document
+        self.loader = loader
+        self.problems: list[Problem] = []
+
+    def _mark(self, loc: Loc, node: yaml.Node) -> None:
+        self.document.positions.setdefault(
+            loc, (node.start_mark.line + 1, node.start_mark.column + 1)
+        )
+
+    def build(self, node: yaml.Node, loc: Loc) -> Any:
+        if isinstance(node, yaml.MappingNode):
+            result: dict[Any, Any] = {}
+            first_line: dict[Any, int] = {}
+            for key_node, value_node in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    self._error(key_node, loc, "YAML merge keys (<<) are not supported here")
+                    continue
+                key = self.loader.construct_object(key_node, deep=True)
+                if not isinstance(key, Hashable) or isinstance(key, list | dict):
+                    self._error(key_node, loc, "a mapping key must be a plain value")
+                    continue
+                if key in result:
+                    self._error(
+                        key_node,
+                        (*loc, key),
+                        f"duplicate key {key!r} (first defined on line {first_line[key]})",
+                    )
+                    continue
+                first_line[key] = key_node.start_mark.line + 1
+                self._mark((*loc, key), key_node)
+                result[key] = self.build(value_node, (*loc, key))
+            return result
+        if isinstance(node, yaml.SequenceNode):
+            items = []
+            for index, item in enumerate(node.value):
+                self._mark((*loc, index), item)
+                items.append(self.build(item, (*loc, index)))
+            return items
+        return self.loader.construct_object(node, deep=True)
+
+    def _error(self, node: yaml.Node, loc: Loc, message: str) -> None:
+        line, column = node.start_mark.line + 1, node.start_mark.column + 1
+        snippet = self.document.lines[line - 1] if line <= len(self.document.lines) else None
+        self.problems.append(
+            Problem(self.document.path, line, format_loc(loc), message, column, snippet)
+        )
+
+
+def parse_yaml(text: str, path: str) -> tuple[YamlDocument | None, list[Problem]]:
+    """Parse one YAML document; problems carry ``path:line``. Never raises on bad YAML."""
+    document = YamlDocument(path=path, data=None, lines=text.splitlines())
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            document.data = None
+            return document, []
+        document.positions[()] = (node.start_mark.line + 1, node.start_mark.column + 1)
+        builder = _Builder(document, loader)
+        document.data = builder.build(node, ())
+        return document, builder.problems
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        column = mark.column + 1 if mark else None
+        snippet = document.lines[line - 1] if line and line <= len(document.lines) else None
+        reason = exc.problem or str(exc)
+        return None, [Problem(path, line, "", f"invalid YAML: {reason}", column, snippet)]
+    except yaml.YAMLError as exc:
+        return None, [Problem(path, None, "", f"invalid YAML: {exc}")]
+    finally:
+        loader.dispose()
+
+
+def load_yaml(path: Path, display: str) -> tuple[YamlDocument | None, list[Problem]]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        return None, [Problem(display, None, "", "not UTF-8 text")]
+    except OSError as exc:
+        return None, [Problem(display, None, "", f"cannot read: {exc.strerror}")]
+    return parse_yaml(text, display)
