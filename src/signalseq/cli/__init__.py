@@ -7,7 +7,6 @@ import sys
 import traceback
 from pathlib import Path
 
-import click
 import typer
 
 from signalseq import __version__
@@ -63,14 +62,18 @@ def run(argv: list[str] | None = None) -> int:
     try:
         result = app(args=args, prog_name="signalseq", standalone_mode=False)
         return result if isinstance(result, int) else 0
-    except click.exceptions.Exit as exc:
-        return exc.exit_code
-    except click.exceptions.Abort:
+    except typer.Exit as exc:
+        return int(exc.exit_code)
+    except typer.Abort:
         print("signalseq: aborted", file=sys.stderr)
         return 130
-    except click.ClickException as exc:
-        exc.show()
-        return 2
+    except typer.TyperException as exc:  # click's usage errors, vendored by typer
+        show = getattr(exc, "show", None)
+        if callable(show):
+            show()
+        else:
+            print(f"signalseq: {exc}", file=sys.stderr)
+        return int(getattr(exc, "exit_code", 2))
     except ValidationFailed as exc:
         for problem in exc.problems:
             print(problem.render(), file=sys.stderr)

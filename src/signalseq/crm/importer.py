@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from signalseq.crm import repository
 from signalseq.crm.columns import ACCOUNT_COLUMNS, CONTACT_COLUMNS, map_headers
-from signalseq.crm.csvfile import CsvRecord, read_csv
+from signalseq.crm.csvfile import CsvRecord, open_csv
 from signalseq.crm.models import Account, Contact
 from signalseq.crm.rows import Row, RowRejected, account_values, contact_values
 from signalseq.deadletters import repository as deadletters
@@ -91,16 +91,22 @@ class _Importer:
         self.session = session
         self.path = path
         self.display = str(path)
+        self.kind = kind
+        self.columns = columns
+        self.required = required
         self.source = f"import:{kind}"
         self.report = ImportReport(kind, self.display)
-        self.headers, self.records = read_csv(path)
-        self.mapping, self.extra = map_headers(self.headers, columns)
-        if not any(name in self.mapping for name in required):
-            wanted = " or ".join(f"'{columns[name][0]}'" for name in required)
-            raise UsageError(
-                f"{self.display}:1 header: no {wanted} column (found: {', '.join(self.headers)})"
-            )
+        self.mapping: dict[str, list[str]] = {}
+        self.extra: list[str] = []
         self.seen: dict[tuple[str, str], int] = {}
+
+    def _map_headers(self, headers: list[str]) -> None:
+        self.mapping, self.extra = map_headers(headers, self.columns)
+        if not any(name in self.mapping for name in self.required):
+            wanted = " or ".join(f"'{self.columns[name][0]}'" for name in self.required)
+            raise UsageError(
+                f"{self.display}:1 header: no {wanted} column (found: {', '.join(headers)})"
+            )
 
     def reject(self, record: CsvRecord, field_name: str, message: str) -> None:
         problem = RowProblem(self.display, record.line, field_name, message)
@@ -124,20 +130,25 @@ class _Importer:
         return None
 
     def run(self, upsert: Callable[[Row], str], progress: Progress | None) -> ImportReport:
-        for record in self.records:
-            row = Row(record, self.mapping, self.extra)
-            try:
-                with self.session.begin_nested():
-                    outcome = upsert(row)
-            except RowRejected as exc:
-                self.reject(record, exc.field, str(exc))
-            except IntegrityError as exc:
-                self.reject(record, "row", f"conflicts with an existing record ({exc.orig})")
-            else:
-                setattr(self.report, outcome, getattr(self.report, outcome) + 1)
-            if progress:
-                progress(1)
+        with open_csv(self.path) as (headers, records):
+            self._map_headers(headers)
+            for record in records:
+                self._import_row(record, upsert)
+                if progress:
+                    progress(1)
         return self.report
+
+    def _import_row(self, record: CsvRecord, upsert: Callable[[Row], str]) -> None:
+        row = Row(record, self.mapping, self.extra)
+        try:
+            with self.session.begin_nested():
+                outcome = upsert(row)
+        except RowRejected as exc:
+            self.reject(record, exc.field, str(exc))
+        except IntegrityError as exc:
+            self.reject(record, "row", f"conflicts with an existing record ({exc.orig})")
+        else:
+            setattr(self.report, outcome, getattr(self.report, outcome) + 1)
 
 
 def import_accounts(session: Session, path: Path, progress: Progress | None = None) -> ImportReport:
@@ -207,14 +218,14 @@ def import_contacts(session: Session, path: Path, progress: Progress | None = No
             if value is not None and contact is None:
                 contact = repository.contact_by(session, **{column: value})
         values["account_id"] = find_account(values)
-        if values["account_id"] is None:
-            importer.report.unlinked += 1
         if contact is None:
             session.add(Contact(**{k: v for k, v in values.items() if not k.startswith("_")}))
-            session.flush()
-            return "created"
-        changed = _apply(contact, values)
+            outcome = "created"
+        else:
+            outcome = "updated" if _apply(contact, values) else "unchanged"
         session.flush()
-        return "updated" if changed else "unchanged"
+        if values["account_id"] is None:
+            importer.report.unlinked += 1
+        return outcome
 
     return importer.run(upsert, progress)

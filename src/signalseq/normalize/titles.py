@@ -169,16 +169,16 @@ def canonical_title(title: str | None) -> str:
     """A form in which rewordings compare equal ("VP, Sales" == "Vice President Sales")."""
     if not title:
         return ""
-    text = _clean(title)
+    text = _clean(title).replace(".", "")
     replacements = {
-        r"\bv\.?p\.?\b": "vice president",
+        r"\bvp\b": "vice president",
         r"\bsvp\b": "senior vice president",
         r"\bevp\b": "executive vice president",
         r"\bsr\.?\b": "senior",
         r"\bjr\.?\b": "junior",
         r"\bmgr\b": "manager",
         r"\beng\b": "engineering",
-        r"\bdir\.?\b": "director",
+        r"\bdir\b": "director",
         r"\bmktg\b": "marketing",
         r"\bops\b": "operations",
         r"\b&\b": "and",

@@ -93,8 +93,8 @@ def validate_workspace(root: Path) -> tuple[Workspace, list[Problem]]:
             display = workspace.relative(path)
             document, parse_problems = kind.parse(path, display)
             problems.extend(parse_problems)
-            if document is None or parse_problems:
-                continue
+            if document is None:
+                continue  # unparseable; duplicate keys still get schema checks (first wins)
             try:
                 model = kind.model.model_validate(
                     document.data if document.data is not None else {}

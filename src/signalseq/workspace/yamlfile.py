@@ -12,6 +12,7 @@ import yaml
 from signalseq.errors import Problem
 
 Loc = tuple[str | int, ...]
+_PLAIN_TAGS = frozenset({"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"})
 
 
 @dataclass
@@ -61,6 +62,9 @@ class _Builder:
         )
 
     def build(self, node: yaml.Node, loc: Loc) -> Any:
+        if isinstance(node, yaml.CollectionNode) and node.tag not in _PLAIN_TAGS:
+            self._error(node, loc, f"unsupported YAML tag {node.tag}")
+            return None
         if isinstance(node, yaml.MappingNode):
             result: dict[Any, Any] = {}
             first_line: dict[Any, int] = {}

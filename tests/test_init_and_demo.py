@@ -1,0 +1,51 @@
+"""`signalseq init` and `signalseq demo` (what `make demo` runs)."""
+
+from __future__ import annotations
+
+import json
+
+from tests.conftest import REPO_ROOT
+
+
+def test_init_writes_a_valid_workspace_and_refuses_to_overwrite(tmp_path, run_cli):
+    target = tmp_path / "team"
+    result = run_cli("init", target)
+    assert result.exit_code == 0, result.output
+    assert (target / "workspace.yaml").is_file()
+    assert (target / "connectors" / "samples" / "accounts.csv").is_file()
+    assert (target / ".gitignore").read_text().startswith(".signalseq/")
+    assert run_cli("validate", target).exit_code == 0
+    again = run_cli("init", target)
+    assert again.exit_code == 2
+    assert "already exists (use --force to overwrite)" in again.stderr
+    assert run_cli("init", target, "--force").exit_code == 0
+
+
+def test_repository_root_is_the_shipped_default_workspace():
+    for name in ("workspace.yaml", "rules", "prompts", "connectors", "review"):
+        path = REPO_ROOT / name
+        assert path.is_symlink(), f"{name} should link into src/signalseq/default_workspace"
+        assert path.resolve().parent == REPO_ROOT / "src" / "signalseq" / "default_workspace"
+
+
+def test_demo_imports_the_samples_and_prints_the_summary(tmp_path, run_cli):
+    workspace = tmp_path / "ws"
+    run_cli("init", workspace)
+    result = run_cli("demo")
+    assert result.exit_code == 0, result.output
+    assert "Imports" in result.stdout and "Accounts and contacts" in result.stdout
+    report = json.loads(run_cli("demo", "--json").stdout)
+    imports = {item["kind"]: item for item in report["imports"]}
+    assert imports["accounts"]["rows"] >= 50 and imports["accounts"]["rejected"] == []
+    assert imports["contacts"]["rows"] >= 190 and imports["contacts"]["rejected"] == []
+    assert imports["accounts"]["unchanged"] == imports["accounts"]["rows"], "second run: no change"
+    assert report["totals"]["contacts_without_account"] == 0
+    assert len(report["accounts_by_country"]) >= 10
+    assert set(report["contacts_by_seniority"]) == {
+        "c_level",
+        "vp",
+        "head",
+        "director",
+        "manager",
+        "individual",
+    }

@@ -1,0 +1,108 @@
+"""`signalseq validate`: every problem, located, and a one-line summary when clean."""
+
+from __future__ import annotations
+
+import json
+
+from signalseq.workspace.yamlfile import parse_yaml
+
+GOOD = "name: Acme outbound\ndefault_timezone: Europe/Berlin\ndefault_country: DE\n"
+
+
+def test_clean_workspace_prints_one_line_and_exits_0(make_workspace, run_cli):
+    make_workspace({"workspace.yaml": GOOD})
+    result = run_cli("validate")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip().count("\n") == 0
+    assert "valid" in result.stdout
+
+
+def test_three_planted_errors_are_all_reported_with_file_and_line(make_workspace, run_cli):
+    make_workspace(
+        {
+            "workspace.yaml": (
+                "name: Acme outbound\n"  # 1
+                "default_timezone: Europe/Berlin\n"  # 2
+                "name: Acme again\n"  # 3: a duplicate key
+                "default_country: [DE]\n"  # 4: a wrong type
+                "tone: friendly\n"  # 5: an unknown field
+            )
+        }
+    )
+    result = run_cli("validate")
+    assert result.exit_code == 1
+    located = [line for line in result.stdout.splitlines() if line.startswith("workspace.yaml:")]
+    assert located == [
+        "workspace.yaml:3 name: duplicate key 'name' (first defined on line 1)",
+        "workspace.yaml:4 default_country: expected text, got list",
+        "workspace.yaml:5 tone: unknown field",
+    ]
+    assert result.stdout.splitlines()[-1].startswith("3 problem(s)")
+
+
+def test_problems_in_several_files_are_all_reported(make_workspace, run_cli):
+    from signalseq.errors import Problem
+    from signalseq.workspace.service import validate
+
+    root = make_workspace({"workspace.yaml": "name: A\ndefault_timezone: Mars/Olympus\n"})
+    report = validate(root)
+    assert report.problems == [
+        Problem(
+            "workspace.yaml",
+            2,
+            "default_timezone",
+            "unknown time zone 'Mars/Olympus' (use an IANA name like Europe/Berlin)",
+            1,
+            "default_timezone: Mars/Olympus",
+        )
+    ]
+
+
+def test_problems_show_a_caret_under_the_offending_line(make_workspace, run_cli):
+    make_workspace({"workspace.yaml": "name: A\ncolour: red\n"})
+    lines = run_cli("validate").stdout.splitlines()
+    index = lines.index("workspace.yaml:2 colour: unknown field")
+    assert lines[index + 1].endswith("| colour: red")
+    assert lines[index + 2].strip() == "^"
+
+
+def test_yaml_syntax_error_is_located(make_workspace, run_cli):
+    make_workspace({"workspace.yaml": "name: A\ndefault_timezone: [UTC\n"})
+    result = run_cli("validate")
+    assert result.exit_code == 1
+    assert result.stdout.startswith("workspace.yaml:3 invalid YAML")
+
+
+def test_validate_json_lists_problems(make_workspace, run_cli):
+    make_workspace({"workspace.yaml": "name: A\ncolour: red\n"})
+    result = run_cli("validate", "--json")
+    assert result.exit_code == 1
+    data = json.loads(result.stdout)
+    assert data["problems"] == [
+        {"path": "workspace.yaml", "line": 2, "field": "colour", "message": "unknown field"}
+    ]
+
+
+def test_not_a_workspace_is_a_usage_error(tmp_path, run_cli):
+    result = run_cli("validate", str(tmp_path))
+    assert result.exit_code == 2
+    assert "not a signalseq workspace" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_unsafe_yaml_tags_are_refused():
+    _document, problems = parse_yaml("name: !!python/object/apply:os.system ['true']\n", "x.yaml")
+    assert [(p.line, p.field) for p in problems] == [(1, "name")]
+    assert (
+        "unsupported YAML tag tag:yaml.org,2002:python/object/apply:os.system"
+        in problems[0].message
+    )
+    _document, problems = parse_yaml("name: !!python/name:os.system\n", "x.yaml")
+    assert problems and "invalid YAML" in problems[0].message
+
+
+def test_the_shipped_default_workspace_is_valid(run_cli):
+    from tests.conftest import REPO_ROOT
+
+    result = run_cli("validate", str(REPO_ROOT))
+    assert result.exit_code == 0, result.output
