@@ -10,7 +10,14 @@ from pathlib import Path
 import typer
 
 from signalseq import __version__
-from signalseq.cli import crm_cmds, db_cmds, deadletter_cmds, demo_cmds, workspace_cmds
+from signalseq.cli import (
+    crm_cmds,
+    db_cmds,
+    deadletter_cmds,
+    demo_cmds,
+    signal_cmds,
+    workspace_cmds,
+)
 from signalseq.cli.context import CliState
 from signalseq.errors import SignalseqError, ValidationFailed
 
@@ -52,6 +59,7 @@ workspace_cmds.register(app)
 db_cmds.register(app)
 crm_cmds.register(app)
 deadletter_cmds.register(app)
+signal_cmds.register(app)
 demo_cmds.register(app)
 
 

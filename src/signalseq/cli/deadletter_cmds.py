@@ -47,5 +47,28 @@ def list_dead_letters(
     cli.out.print(table)
 
 
+@deadletters_app.command("retry")
+def retry(
+    ctx: typer.Context,
+    source: str | None = typer.Option(None, "--source", help="Only this connector."),
+    as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+) -> None:
+    """Parse open dead letters again (after fixing a connector or its input)."""
+    from signalseq.clock import SystemClock
+    from signalseq.signals.service import retry_dead_letters
+    from signalseq.workspace.loader import load_workspace
+
+    cli = state(ctx)
+    workspace = load_workspace(cli.settings.workspace_path)
+    report = retry_dead_letters(cli.database, workspace, SystemClock(), source=source)
+    if as_json:
+        print_json(report.as_dict())
+        return
+    cli.out.print(
+        f"retried {report.retried}: {report.resolved} resolved, "
+        f"{report.still_failing} still failing"
+    )
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(deadletters_app, name="deadletters")

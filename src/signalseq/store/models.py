@@ -2,6 +2,7 @@
 
 from signalseq.crm.models import Account, Contact
 from signalseq.deadletters.models import DeadLetter
+from signalseq.signals.models import ConnectorState, Signal, WebhookReceipt
 from signalseq.store.base import Base
 
-__all__ = ["Account", "Base", "Contact", "DeadLetter"]
+__all__ = ["Account", "Base", "ConnectorState", "Contact", "DeadLetter", "Signal", "WebhookReceipt"]

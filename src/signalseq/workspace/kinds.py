@@ -5,11 +5,14 @@ A domain that adds a file kind adds one line here.
 
 from __future__ import annotations
 
+from signalseq.connectors.config import ConnectorFile
+from signalseq.connectors.workspace import check_connectors
 from signalseq.workspace.config import WorkspaceConfig
 from signalseq.workspace.loader import Check, FileKind
 
 KINDS: list[FileKind] = [
     FileKind("workspace", ("workspace.yaml",), WorkspaceConfig, required=True),
+    FileKind("connector", ("connectors/*.yaml", "connectors/*.yml"), ConnectorFile),
 ]
 
-CHECKS: list[Check] = []
+CHECKS: list[Check] = [check_connectors]

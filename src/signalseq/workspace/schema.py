@@ -49,6 +49,10 @@ def _message(error: dict[str, Any]) -> str:
         return "unknown field"
     if kind == "missing":
         return "required field is missing"
+    if kind == "union_tag_not_found":
+        return f"required field {error['ctx']['discriminator']} is missing"
+    if kind == "union_tag_invalid":
+        return f"unknown {error['ctx']['discriminator'].strip(chr(39))} {error['ctx']['tag']!r}; expected one of {error['ctx']['expected_tags']}"
     shown = repr(given) if not isinstance(given, dict | list) else type(given).__name__
     expectations = {
         "int_parsing": "expected a whole number",

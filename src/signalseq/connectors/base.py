@@ -1,0 +1,86 @@
+"""The connector interface: read a source, yield signals or rejections; nothing else.
+
+A new source is one module: a ``Connector`` subclass registered for its config type.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+from signalseq.clock import Clock
+from signalseq.errors import UsageError
+from signalseq.signals.schemas import SignalIn
+
+
+@dataclass
+class Rejected:
+    """A record that produced no signal. ``dead_letter`` records are bad input, kept for
+    retry; the others are valid input that is simply not a signal (counted by reason)."""
+
+    raw: str
+    reason: str
+    kind: str
+    location: str | None = None
+    dead_letter: bool = True
+
+
+Item = SignalIn | Rejected
+
+
+@dataclass
+class ConnectorContext:
+    workspace: Path
+    clock: Clock
+    state: dict[str, Any] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+    def resolve_path(self, relative: str) -> Path:
+        path = Path(relative).expanduser()
+        return path if path.is_absolute() else self.workspace / path
+
+
+class Connector(ABC):
+    """Reads one configured source."""
+
+    type: ClassVar[str]
+
+    def __init__(self, name: str, config: Any):
+        self.name = name
+        self.config = config
+
+    @property
+    def create_accounts(self) -> bool:
+        return bool(getattr(self.config, "create_accounts", False))
+
+    @abstractmethod
+    def read(self, context: ConnectorContext) -> Iterator[Item]:
+        """Stream the source: memory must not grow with its size."""
+
+    def estimate(self, context: ConnectorContext) -> int | None:
+        """How many records ``read`` will yield, if cheaply known (for progress bars)."""
+        return None
+
+    def reparse(self, raw: str, kind: str, context: ConnectorContext) -> list[Item]:
+        """Parse one dead-lettered record again (``deadletters retry``)."""
+        raise UsageError(f"{self.name}: records of kind {kind!r} cannot be retried")
+
+
+_REGISTRY: dict[str, type[Connector]] = {}
+
+
+def register(cls: type[Connector]) -> type[Connector]:
+    _REGISTRY[cls.type] = cls
+    return cls
+
+
+def connector_for(name: str, config: Any) -> Connector:
+    from signalseq.connectors import registry  # noqa: F401  (imports every connector module)
+
+    return _REGISTRY[config.type](name, config)
+
+
+ProgressFactory = Callable[[str, int | None], Any]

@@ -1,0 +1,93 @@
+"""Fetching a source over HTTP: timeouts, conditional GET, bounded size, retries.
+
+Transport failures and 5xx answers are retried (tenacity, exponential back-off);
+4xx answers are final. A body larger than ``max_bytes`` is refused while streaming.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import httpx
+from tenacity import retry, retry_if_exception, stop_after_attempt, wait_exponential
+
+from signalseq import __version__
+from signalseq.errors import InputRejected
+
+
+class FetchFailed(InputRejected):
+    pass
+
+
+class _Retryable(Exception):
+    pass
+
+
+@dataclass
+class Fetched:
+    body: bytes | None  # None: not modified since the last run
+    etag: str | None
+    last_modified: str | None
+    content_type: str | None
+
+
+def fetch(
+    url: str,
+    *,
+    etag: str | None,
+    last_modified: str | None,
+    timeout: float,
+    retries: int,
+    max_bytes: int,
+) -> Fetched:
+    headers = {
+        "User-Agent": f"signalseq/{__version__} (+feed reader)",
+        "Accept": "application/rss+xml, application/atom+xml, application/xml;q=0.9, */*;q=0.5",
+    }
+    if etag:
+        headers["If-None-Match"] = etag
+    if last_modified:
+        headers["If-Modified-Since"] = last_modified
+
+    @retry(
+        retry=retry_if_exception(lambda e: isinstance(e, _Retryable)),
+        stop=stop_after_attempt(retries + 1),
+        wait=wait_exponential(multiplier=0.5, max=8),
+        reraise=True,
+    )
+    def attempt() -> Fetched:
+        try:
+            with (
+                httpx.Client(timeout=timeout, follow_redirects=True, headers=headers) as client,
+                client.stream("GET", url) as response,
+            ):
+                if response.status_code == 304:
+                    return Fetched(None, etag, last_modified, None)
+                if response.status_code >= 500:
+                    raise _Retryable(f"HTTP {response.status_code}")
+                if response.status_code >= 400:
+                    raise FetchFailed(f"{url}: HTTP {response.status_code}")
+                declared = int(response.headers.get("content-length") or 0)
+                if declared > max_bytes:
+                    raise FetchFailed(f"{url}: {declared} bytes is over the {max_bytes}-byte limit")
+                chunks, size = [], 0
+                for chunk in response.iter_bytes():
+                    size += len(chunk)
+                    if size > max_bytes:
+                        raise FetchFailed(f"{url}: more than {max_bytes} bytes; refused")
+                    chunks.append(chunk)
+                return Fetched(
+                    b"".join(chunks),
+                    response.headers.get("etag"),
+                    response.headers.get("last-modified"),
+                    response.headers.get("content-type"),
+                )
+        except httpx.TimeoutException as exc:
+            raise _Retryable(f"timed out after {timeout}s") from exc
+        except httpx.TransportError as exc:
+            raise _Retryable(f"{type(exc).__name__}: {exc}") from exc
+
+    try:
+        return attempt()
+    except _Retryable as exc:
+        raise FetchFailed(f"{url}: {exc} (after {retries + 1} attempts)") from exc

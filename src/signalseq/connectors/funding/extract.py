@@ -1,0 +1,293 @@
+"""Funding rounds from news headlines (and summaries), or the reason a headline is not one.
+
+A funding signal needs a named company, a raise (a verb like "raises", or a round
+noun like "Series B funding") and an amount or a round. Look-alikes are rejected with a
+reason: VC fund closes, acquisitions, IPOs, grants and government programmes, financial
+results (profit, revenue, ARR), market-size reports, roundups and trend pieces.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from signalseq.connectors.funding.money import Money, find_amounts
+from signalseq.errors import InputRejected
+
+
+class NotFunding(InputRejected):
+    """The headline is not a company raising money; ``reason`` is a stable code."""
+
+    def __init__(self, reason: str, detail: str):
+        self.reason = reason
+        super().__init__(f"{reason}: {detail}")
+
+
+@dataclass
+class FundingRound:
+    company: str
+    round: str | None = None  # pre_seed, seed, series_a … series_h, growth, debt, bridge, extension
+    extension: bool = False
+    amount: Decimal | None = None
+    currency: str | None = None
+    currency_stated: bool = True
+    amount_usd: int | None = None
+    valuation_usd: int | None = None
+    lead_investors: list[str] = field(default_factory=list)
+    investors: list[str] = field(default_factory=list)
+
+    def attributes(self) -> dict[str, object]:
+        return {
+            "round": self.round,
+            "round_extension": self.extension,
+            "amount": str(self.amount) if self.amount is not None else None,
+            "currency": self.currency,
+            "currency_stated": self.currency_stated,
+            "amount_usd": self.amount_usd,
+            "valuation_usd": self.valuation_usd,
+            "lead_investors": self.lead_investors,
+            "investors": self.investors,
+        }
+
+
+_I = re.IGNORECASE
+_RAISE_VERBS = re.compile(
+    r"\b(raises|raised|raising|secures|secured|closes|closed|lands|landed|nets|netted|bags|bagged"
+    r"|snags|snagged|grabs|scores|swipes|pulls in|picks up|gets|receives|completes|announces"
+    r"|unveils|taps|attracts|collects|rakes in|hauls in|banks)\b",
+    _I,
+)
+_OTHER_VERBS = re.compile(
+    r"\b(expands|plans|launches|debuts|unveils|adds|names|hires|opens|partners|wins|takes"
+    r"|is|are|was|will|could|has|have)\b",
+    _I,
+)
+_FUNDING_NOUNS = re.compile(
+    r"\b(funding|financing|investment|round|seed|series [a-h]|raise|backing|capital)\b", _I
+)
+_ROUNDS: list[tuple[str, re.Pattern[str]]] = [
+    ("pre_seed", re.compile(r"\bpre[- ]?seed\b", _I)),
+    ("series", re.compile(r"\bseries[- ]([a-h])\b(?:[- ]?(\d))?", _I)),
+    ("seed", re.compile(r"(?<!pre-)(?<!pre )\bseed\b", _I)),
+    ("debt", re.compile(r"\b(venture )?debt\b|\bcredit facility\b|\bloan\b", _I)),
+    ("bridge", re.compile(r"\bbridge (round|financing|funding)\b", _I)),
+    ("growth", re.compile(r"\bgrowth (round|equity|funding|financing|investment)\b", _I)),
+]
+_EXTENSION = re.compile(r"\bextension\b|\bextends\b", _I)
+
+_REJECTIONS: list[tuple[str, re.Pattern[str]]] = [
+    ("not_an_announcement", re.compile(r"^(check out|how|why|what|here'?s|inside|meet|ask)\b", _I)),
+    (
+        "ipo",
+        re.compile(
+            r"\bIPO\b|\bgoes public\b|\bpublic offering\b|\bper share\b|\bSPAC\b"
+            r"|\bstock market debut\b|\blisting\b",
+            _I,
+        ),
+    ),
+    (
+        "vc_fund",
+        re.compile(
+            r"\b(raises|closes|launches|debuts|unveils|announces)\b[^.]*\bfund\b(?!ing)"
+            r"|\bin capital to (back|invest)\b|\bfund (i{1,3}|iv|v|vi|\d)\b"
+            r"|\bventures? (fund|debuts|launches|closes)\b|\bdebuts? [^,]*\bventures\b",
+            _I,
+        ),
+    ),
+    (
+        "acquisition",
+        re.compile(
+            r"\bacquir(es|ed|ing)\b|\bacquisition\b|\bbuys\b|\bbought\b"
+            r"|\bbuying\b|\bmerg(es|er|ing)\b|\btakeover\b",
+            _I,
+        ),
+    ),
+    (
+        "grant",
+        re.compile(
+            r"\bgrants?\b|\bsubsid(y|ies)\b|\bgovernment\b|\bministry\b|\bprogramme\b"
+            r"|\binvests? [^.]*\bin (\w+ )?projects\b",
+            _I,
+        ),
+    ),
+    (
+        "financial_results",
+        re.compile(
+            r"\bprofits?\b|\blosses\b|\bloss\b|\bARR\b|\brevenue (up|down|target|grows|rises|falls)\b"
+            r"|\bsoars past revenue\b|\bnet income\b|\bEBITDA\b|\bQ[1-4] (results|financials)\b"
+            r"|\bfinancials\b|\bearnings\b",
+            _I,
+        ),
+    ),
+    (
+        "market_report",
+        re.compile(
+            r"\bmarket (is )?(expected|projected|forecast|size|to reach|will reach)\b"
+            r"|\bexpected to reach\b|\bCAGR\b|\bmarket report\b",
+            _I,
+        ),
+    ),
+    (
+        "roundup",
+        re.compile(
+            r"\b(startups|companies|firms) (raised|raise|have raised)\b|\broundup\b"
+            r"|\bthis week in\b|\bweekly funding\b|\bfunding (recap|report)\b"
+            r"|\braised record\b",
+            _I,
+        ),
+    ),
+]
+
+_PREFIX = re.compile(r"^(?:\[[^\]]+\]\s*|[A-Z][\w|&.' ]{0,30}:\s+)")
+_PUBLISHER_PREFIX = re.compile(r"^[^–—]{3,60}\s[–—]\s")
+_SUFFIX = re.compile(r"\s[|–—-]\s[^|–—-]{2,40}$")
+_DESCRIPTORS = re.compile(
+    r"\b(start-?ups?|company|companies|firm|provider|app|platform|business|specialist|maker"
+    r"|developer|manager|fintech|unicorn|studio|vendor|operator|brand|player|outfit|venture)\b"
+    r"|\b[\w.]+-(backed|based|powered|owned|focused)\b",
+    _I,
+)
+_APPOSITIVE = re.compile(r",\s+(a|an|the|which|whose|that)\b", _I)
+_TRAILING_ADVERB = re.compile(r"(\s+\w+ly)+$", _I)
+_INVESTOR_STOP = re.compile(
+    r"\s(to|for|in|at|as|on|after|amid|via|through|with participation)\b|[;|–—(]|,\s(?:a|an|the)\s|$",
+    _I,
+)
+_DESCRIBED_INVESTOR = re.compile(
+    r"^(?:new |existing |strategic |lead |global |investors? |including )+", _I
+)
+
+
+def _clean(title: str) -> str:
+    text = re.sub(r"<[^>]+>", "", html.unescape(title))
+    text = text.replace("\u2019", "'").replace("\u00a0", " ")
+    text = re.sub(r"\s+", " ", text).strip()
+    text = _PREFIX.sub("", text, count=1)
+    text = _PUBLISHER_PREFIX.sub("", text, count=1)
+    return _SUFFIX.sub("", text).strip()
+
+
+def _is_valuation(text: str, money: Money) -> bool:
+    before = text[max(0, money.start - 25) : money.start].lower()
+    after = text[money.end : money.end + 25].lower()
+    return bool(
+        re.search(
+            r"(valued at( over| nearly| about)?|valuation of|at (a |an )?(\w+ )?)\s*$", before
+        )
+        and ("valuation" in after or "valued" in before)
+    ) or after.lstrip().startswith(("valuation", "post-money", "pre-money"))
+
+
+def _is_market_size(text: str, money: Money) -> bool:
+    after = text[money.end : money.end + 40].lower()
+    return bool(re.match(r"^\s*([\w-]+\s){0,3}(market|industry|opportunity|sector)\b", after))
+
+
+def _round(text: str) -> tuple[str | None, bool]:
+    extension = bool(_EXTENSION.search(text))
+    for name, pattern in _ROUNDS:
+        match = pattern.search(text)
+        if match:
+            if name == "series":
+                return f"series_{match.group(1).lower()}", extension
+            return name, extension
+    return ("extension" if extension else None), extension
+
+
+def _split_names(text: str) -> list[str]:
+    parts = re.split(r",\s*|\s+(?:and|&)\s+", text, flags=_I)
+    names = []
+    for part in parts:
+        name = _DESCRIBED_INVESTOR.sub("", part.strip(" .,'\"")).strip()
+        name = re.sub(r"^(the|others?|more|other investors)$", "", name, flags=_I).strip()
+        if name and (name[0].isupper() or name[0].isdigit()):
+            names.append(name)
+    return names
+
+
+def _investors(text: str) -> tuple[list[str], list[str]]:
+    leads: list[str] = []
+    others: list[str] = []
+    for cue, target in (
+        (r"\bled by\b", leads),
+        (r"\bwith participation (?:from|of)\b", others),
+        (r"\b(?:including )?from\b", others),
+        (r"\bbacking from\b", others),
+    ):
+        for match in re.finditer(cue, text, _I):
+            rest = text[match.end() :]
+            stop = _INVESTOR_STOP.search(rest)
+            chunk = rest[: stop.start()] if stop else rest
+            for name in _split_names(chunk):
+                if name not in leads and name not in target:
+                    target.append(name)
+    return leads, [name for name in others if name not in leads]
+
+
+def _company(text: str, cue_at: int) -> str | None:
+    subject = text[:cue_at].strip(" ,")
+    other = _OTHER_VERBS.search(subject)
+    if other:
+        subject = subject[: other.start()].strip(" ,")
+    appositive = _APPOSITIVE.search(subject)
+    if appositive:
+        subject = subject[: appositive.start()]
+    descriptors = list(_DESCRIPTORS.finditer(subject))
+    if descriptors:
+        subject = subject[descriptors[-1].end() :]
+    subject = _TRAILING_ADVERB.sub("", subject).strip(" ,:'\"")
+    subject = re.sub(r"^(the|a|an|its|their)\s+", "", subject, flags=_I)
+    # Names start with a capital or a digit ("6Sense"), or open the headline ("scoutbee raises")
+    if not subject or not (
+        subject[0].isupper() or subject[0].isdigit() or text.startswith(subject)
+    ):
+        return None
+    if len(subject.split()) > 5:
+        return None
+    return subject
+
+
+def extract_funding(title: str, summary: str = "") -> FundingRound:
+    """The funding round a headline announces; raises NotFunding with a reason otherwise."""
+    text = _clean(title)
+    if not text:
+        raise NotFunding("empty", "no headline")
+    for reason, pattern in _REJECTIONS:
+        if pattern.search(text):
+            raise NotFunding(reason, text)
+    verb = _RAISE_VERBS.search(text)
+    noun = _FUNDING_NOUNS.search(text)
+    amounts = [m for m in find_amounts(text) if not _is_market_size(text, m)]
+    raised = [m for m in amounts if not _is_valuation(text, m)]
+    valuation = next((m for m in amounts if _is_valuation(text, m)), None)
+    round_name, extension = _round(text)
+    if not verb and not noun:
+        raise NotFunding("not_funding", text)
+    if not raised and round_name is None:
+        raise NotFunding("no_amount_or_round", text)
+    if not verb and not raised:
+        raise NotFunding("trend_piece", text)
+    cue_positions = [m.start() for m in (verb, noun) if m] + [m.start for m in raised[:1]]
+    company = _company(text, min(cue_positions))
+    if company is None:
+        raise NotFunding("no_company", text)
+    found = FundingRound(company=company, round=round_name, extension=extension)
+    money = raised[0] if raised else None
+    if money is None and summary:
+        money = next(
+            (
+                m
+                for m in find_amounts(_clean(summary))
+                if not _is_valuation(_clean(summary), m) and not _is_market_size(_clean(summary), m)
+            ),
+            None,
+        )
+    if money is not None:
+        found.amount, found.currency = money.amount, money.currency
+        found.currency_stated, found.amount_usd = money.currency_stated, money.usd
+    if valuation is not None:
+        found.valuation_usd = valuation.usd
+    found.lead_investors, found.investors = _investors(text)
+    return found

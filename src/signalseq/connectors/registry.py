@@ -1,0 +1,3 @@
+"""Imports every connector module so each registers its type. Add new sources here."""
+
+from signalseq.connectors.funding import feed  # noqa: F401
