@@ -7,16 +7,20 @@ import json
 
 import feedparser
 import pytest
+from tests.httpserver import Reply, serve
 
 from signalseq.connectors.funding.feed import entry_record
-from tests.httpserver import Reply, serve
 
 pytestmark = pytest.mark.samples
 
 
 def _ingest_file(make_workspace, run_cli, path, name="news"):
-    make_workspace({"workspace.yaml": "name: t\n",
-                    f"connectors/{name}.yaml": f"type: funding_feed\npath: {path}\n"})
+    make_workspace(
+        {
+            "workspace.yaml": "name: t\n",
+            f"connectors/{name}.yaml": f"type: funding_feed\npath: {path}\n",
+        }
+    )
     result = run_cli("ingest", "--json")
     assert result.exit_code == 0, result.output
     (report,) = json.loads(result.stdout)
@@ -27,18 +31,37 @@ def _companies(run_cli):
     return sorted(s["company"] for s in json.loads(run_cli("signals", "list", "--json").stdout))
 
 
-@pytest.mark.parametrize(("file", "entries", "companies", "skipped"), [
-    ("techcrunch_2022-03_wordpress_rss2.xml", 20, ["Eko", "Rokid", "Yuga Labs"],
-     {"vc_fund": 1, "acquisition": 1, "ipo": 1, "roundup": 1}),
-    ("techcrunch_2023-08_wordpress_rss2.xml", 20, ["Configu"],
-     {"trend_piece": 1, "financial_results": 1, "roundup": 1, "acquisition": 1}),
-    ("techcrunch_2011-11_feedburner_rss2.xml", 20, ["Agari"],
-     {"ipo": 1, "acquisition": 1, "no_amount_or_round": 1}),
-    ("inc42_2026-02_regenerated_rss2.xml", 10, ["BotGauge AI", "Elevate Now", "PadCare", "Supertails"],
-     {"ipo": 2, "financial_results": 2}),
-    ("google_alerts_2019-07_atom.xml", 20, [], {}),
-    ("sec_edgar_getcurrent_2021-04_atom.xml", 40, [], {"sec_filing_not_form_d": 40}),
-])
+@pytest.mark.parametrize(
+    ("file", "entries", "companies", "skipped"),
+    [
+        (
+            "techcrunch_2022-03_wordpress_rss2.xml",
+            20,
+            ["Eko", "Rokid", "Yuga Labs"],
+            {"vc_fund": 1, "acquisition": 1, "ipo": 1, "roundup": 1},
+        ),
+        (
+            "techcrunch_2023-08_wordpress_rss2.xml",
+            20,
+            ["Configu"],
+            {"trend_piece": 1, "financial_results": 1, "roundup": 1, "acquisition": 1},
+        ),
+        (
+            "techcrunch_2011-11_feedburner_rss2.xml",
+            20,
+            ["Agari"],
+            {"ipo": 1, "acquisition": 1, "no_amount_or_round": 1},
+        ),
+        (
+            "inc42_2026-02_regenerated_rss2.xml",
+            10,
+            ["BotGauge AI", "Elevate Now", "PadCare", "Supertails"],
+            {"ipo": 2, "financial_results": 2},
+        ),
+        ("google_alerts_2019-07_atom.xml", 20, [], {}),
+        ("sec_edgar_getcurrent_2021-04_atom.xml", 40, [], {"sec_filing_not_form_d": 40}),
+    ],
+)
 def test_real_feeds(shared_samples, make_workspace, run_cli, file, entries, companies, skipped):
     report = _ingest_file(make_workspace, run_cli, shared_samples / "feeds" / file)
     assert report["read"] == entries
@@ -48,15 +71,20 @@ def test_real_feeds(shared_samples, make_workspace, run_cli, file, entries, comp
         assert report["skipped"][reason] == count, reason
     assert _companies(run_cli) == companies
     again = json.loads(run_cli("ingest", "--json").stdout)[0]
-    assert (again["stored"], again["duplicates"]) == (0, len(companies)), "ingesting twice adds nothing"
+    assert (again["stored"], again["duplicates"]) == (0, len(companies)), (
+        "ingesting twice adds nothing"
+    )
 
 
 def test_bozo_feed_with_entries_is_read_with_a_warning(shared_samples, make_workspace, run_cli):
-    report = _ingest_file(make_workspace, run_cli,
-                          shared_samples / "feeds" / "techcrunch_2011-11_feedburner_rss2.xml")
+    report = _ingest_file(
+        make_workspace, run_cli, shared_samples / "feeds" / "techcrunch_2011-11_feedburner_rss2.xml"
+    )
     assert report["warnings"] and "not well-formed" in report["warnings"][0]
     (agari,) = json.loads(run_cli("signals", "list", "--json").stdout)
-    assert agari["attributes"]["url"].startswith("http://techcrunch.com/2011/11/"), "FeedBurner origLink"
+    assert agari["attributes"]["url"].startswith("http://techcrunch.com/2011/11/"), (
+        "FeedBurner origLink"
+    )
     assert agari["attributes"]["investors"] == ["Alloy", "Battery", "Greylock", "First Round"]
     assert agari["occurred_at"].startswith("2011-11-0")
 
@@ -85,8 +113,12 @@ def test_http_feed_uses_conditional_get(make_workspace, run_cli):
         return Reply(200, FEED, {"ETag": '"v1"', "Content-Type": "application/rss+xml"})
 
     with serve(answer) as (url, requests):
-        make_workspace({"workspace.yaml": "name: t\n",
-                        "connectors/news.yaml": f"type: funding_feed\nurl: {url}/feed\n"})
+        make_workspace(
+            {
+                "workspace.yaml": "name: t\n",
+                "connectors/news.yaml": f"type: funding_feed\nurl: {url}/feed\n",
+            }
+        )
         first = json.loads(run_cli("ingest", "--json").stdout)[0]
         second = json.loads(run_cli("ingest", "--json").stdout)[0]
     assert first["stored"] == 1
@@ -97,16 +129,26 @@ def test_http_feed_uses_conditional_get(make_workspace, run_cli):
 def test_http_feed_retries_server_errors_then_succeeds(make_workspace, run_cli):
     answers = iter([Reply(503), Reply(502), Reply(200, FEED)])
     with serve(lambda request: next(answers)) as (url, requests):
-        make_workspace({"workspace.yaml": "name: t\n",
-                        "connectors/news.yaml": f"type: funding_feed\nurl: {url}/feed\nretries: 2\n"})
+        make_workspace(
+            {
+                "workspace.yaml": "name: t\n",
+                "connectors/news.yaml": f"type: funding_feed\nurl: {url}/feed\nretries: 2\n",
+            }
+        )
         report = json.loads(run_cli("ingest", "--json").stdout)[0]
     assert len(requests) == 3 and report["stored"] == 1
 
 
 def test_unreachable_or_slow_feed_ends_in_a_dead_letter(make_workspace, run_cli):
     with serve(lambda request: Reply(200, FEED, delay=2.0)) as (url, _requests):
-        make_workspace({"workspace.yaml": "name: t\n", "connectors/news.yaml": (
-            f"type: funding_feed\nurl: {url}/feed\nretries: 0\ntimeout_seconds: 0.3\n")})
+        make_workspace(
+            {
+                "workspace.yaml": "name: t\n",
+                "connectors/news.yaml": (
+                    f"type: funding_feed\nurl: {url}/feed\nretries: 0\ntimeout_seconds: 0.3\n"
+                ),
+            }
+        )
         report = json.loads(run_cli("ingest", "--json").stdout)[0]
     assert report["stored"] == 0 and sum(report["rejected"].values()) == 1
     (letter,) = json.loads(run_cli("deadletters", "list", "--json").stdout)
@@ -116,8 +158,12 @@ def test_unreachable_or_slow_feed_ends_in_a_dead_letter(make_workspace, run_cli)
 def test_html_served_as_a_feed_is_a_dead_letter_and_retry_resolves_it(make_workspace, run_cli):
     pages = iter([Reply(200, b"<html><body><h1>Sign in</h1><p>unclosed"), Reply(200, FEED)])
     with serve(lambda request: next(pages)) as (url, _requests):
-        make_workspace({"workspace.yaml": "name: t\n",
-                        "connectors/news.yaml": f"type: funding_feed\nurl: {url}/feed\n"})
+        make_workspace(
+            {
+                "workspace.yaml": "name: t\n",
+                "connectors/news.yaml": f"type: funding_feed\nurl: {url}/feed\n",
+            }
+        )
         report = json.loads(run_cli("ingest", "--json").stdout)[0]
         assert report["stored"] == 0
         (letter,) = json.loads(run_cli("deadletters", "list", "--json").stdout)

@@ -5,10 +5,10 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from tests.fixtures.funding_labels import DETAILS, LABELS
 
 from signalseq.connectors.funding.extract import NotFunding, extract_funding
 from signalseq.connectors.funding.money import find_amounts
-from tests.fixtures.funding_labels import DETAILS, LABELS
 
 
 def _headlines(shared_samples):
@@ -38,21 +38,24 @@ def test_real_headlines_match_our_labels(shared_samples):
     assert wrong == []
 
 
-@pytest.mark.parametrize(("text", "amount", "currency"), [
-    ("raises $25M", "25000000", "USD"),
-    ("$1.2 billion", "1200000000", "USD"),
-    ("€105mn", "105000000", "EUR"),
-    ("£2.5m", "2500000", "GBP"),
-    ("$30 Mn", "30000000", "USD"),
-    ("₹18 Cr", "180000000", "INR"),
-    ("Rs 50 crore", "500000000", "INR"),
-    ("Rs. 2 lakh", "200000", "INR"),
-    ("raises 40 lakh", "4000000", "INR"),
-    ("$505K", "505000", "USD"),
-    ("$240-million", "240000000", "USD"),
-    ("£700,000", "700000", "GBP"),
-    ("USD 1,929.21 Million", "1929210000", "USD"),
-])
+@pytest.mark.parametrize(
+    ("text", "amount", "currency"),
+    [
+        ("raises $25M", "25000000", "USD"),
+        ("$1.2 billion", "1200000000", "USD"),
+        ("€105mn", "105000000", "EUR"),
+        ("£2.5m", "2500000", "GBP"),
+        ("$30 Mn", "30000000", "USD"),
+        ("₹18 Cr", "180000000", "INR"),
+        ("Rs 50 crore", "500000000", "INR"),
+        ("Rs. 2 lakh", "200000", "INR"),
+        ("raises 40 lakh", "4000000", "INR"),
+        ("$505K", "505000", "USD"),
+        ("$240-million", "240000000", "USD"),
+        ("£700,000", "700000", "GBP"),
+        ("USD 1,929.21 Million", "1929210000", "USD"),
+    ],
+)
 def test_money_forms(text, amount, currency):
     (money,) = find_amounts(text)
     assert (money.amount, money.currency) == (Decimal(amount), currency)
@@ -63,36 +66,48 @@ def test_not_money():
 
 
 def test_valuation_is_kept_apart_from_the_amount_raised():
-    found = extract_funding("Northwind raises $40M Series B at a $1.2B valuation, led by Acme Capital "
-                            "with participation from Beta Ventures and Gamma Partners")
+    found = extract_funding(
+        "Northwind raises $40M Series B at a $1.2B valuation, led by Acme Capital "
+        "with participation from Beta Ventures and Gamma Partners"
+    )
     assert (found.company, found.round, found.amount_usd, found.valuation_usd) == (
-        "Northwind", "series_b", 40_000_000, 1_200_000_000)
+        "Northwind",
+        "series_b",
+        40_000_000,
+        1_200_000_000,
+    )
     assert found.lead_investors == ["Acme Capital"]
     assert found.investors == ["Beta Ventures", "Gamma Partners"]
 
 
-@pytest.mark.parametrize(("headline", "reason"), [
-    ("Acme Capital closes $300M Fund III for early-stage startups", "vc_fund"),
-    ("Initech buys Hooli for $2B", "acquisition"),
-    ("Hooli files for IPO", "ipo"),
-    ("Ministry announces $50 million grant programme for AI", "grant"),
-    ("Quillstack posts record revenue, ARR hits $100M", "financial_results"),
-    ("Global CRM market expected to reach $80 billion by 2030", "market_report"),
-    ("Fintech startups raised $5B this quarter", "roundup"),
-])
+@pytest.mark.parametrize(
+    ("headline", "reason"),
+    [
+        ("Acme Capital closes $300M Fund III for early-stage startups", "vc_fund"),
+        ("Initech buys Hooli for $2B", "acquisition"),
+        ("Hooli files for IPO", "ipo"),
+        ("Ministry announces $50 million grant programme for AI", "grant"),
+        ("Quillstack posts record revenue, ARR hits $100M", "financial_results"),
+        ("Global CRM market expected to reach $80 billion by 2030", "market_report"),
+        ("Fintech startups raised $5B this quarter", "roundup"),
+    ],
+)
 def test_lookalikes_are_rejected_with_a_reason(headline, reason):
     with pytest.raises(NotFunding) as caught:
         extract_funding(headline)
     assert caught.value.reason == reason
 
 
-@pytest.mark.parametrize(("headline", "round_name"), [
-    ("Acme raises $2M pre-seed", "pre_seed"),
-    ("Acme raises $5M seed round", "seed"),
-    ("Acme lands $80M Series H", "series_h"),
-    ("Acme secures $20M growth equity investment", "growth"),
-    ("Acme closes $10M bridge round", "bridge"),
-    ("Acme gets $15M venture debt", "debt"),
-])
+@pytest.mark.parametrize(
+    ("headline", "round_name"),
+    [
+        ("Acme raises $2M pre-seed", "pre_seed"),
+        ("Acme raises $5M seed round", "seed"),
+        ("Acme lands $80M Series H", "series_h"),
+        ("Acme secures $20M growth equity investment", "growth"),
+        ("Acme closes $10M bridge round", "bridge"),
+        ("Acme gets $15M venture debt", "debt"),
+    ],
+)
 def test_rounds(headline, round_name):
     assert extract_funding(headline).round == round_name

@@ -64,6 +64,15 @@ class Settings(BaseSettings):
         description="Folder of .eml files written instead of sending. Default: "
         "<workspace>/.signalseq/outbox.",
     )
+    webhook_max_bytes: int = Field(
+        default=1_048_576, ge=1024, description="Largest accepted webhook body, in bytes."
+    )
+    webhook_tolerance_seconds: int = Field(
+        default=300,
+        ge=1,
+        le=3600,
+        description="How old (or early) a webhook timestamp may be before it is refused.",
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         default="WARNING", description="Log level of the CLI and workers."
     )

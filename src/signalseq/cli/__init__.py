@@ -15,6 +15,7 @@ from signalseq.cli import (
     db_cmds,
     deadletter_cmds,
     demo_cmds,
+    serve_cmds,
     signal_cmds,
     workspace_cmds,
 )
@@ -60,6 +61,7 @@ db_cmds.register(app)
 crm_cmds.register(app)
 deadletter_cmds.register(app)
 signal_cmds.register(app)
+serve_cmds.register(app)
 demo_cmds.register(app)
 
 

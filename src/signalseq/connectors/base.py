@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
+from sqlalchemy.orm import Session
+
 from signalseq.clock import Clock
 from signalseq.errors import UsageError
 from signalseq.signals.schemas import SignalIn
@@ -59,6 +61,14 @@ class Connector(ABC):
     @abstractmethod
     def read(self, context: ConnectorContext) -> Iterator[Item]:
         """Stream the source: memory must not grow with its size."""
+
+    def prepare(self, session: Session, context: ConnectorContext) -> None:
+        """Load what the connector needs from the store before reading (optional)."""
+        return None
+
+    def persist(self, session: Session, context: ConnectorContext) -> None:
+        """Save what the connector learned, in each batch's unit of work (optional)."""
+        return None
 
     def estimate(self, context: ConnectorContext) -> int | None:
         """How many records ``read`` will yield, if cheaply known (for progress bars)."""

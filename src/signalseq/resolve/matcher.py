@@ -55,6 +55,7 @@ class Resolver:
         self.review_match = review_match
         self._loaded = False
         self.by_domain: dict[str, int] = {}
+        self.by_crm_id: dict[str, int] = {}
         self.by_name: dict[str, list[int]] = {}
         self.names: list[str] = []
         self.by_email: dict[str, tuple[int, int | None]] = {}
@@ -64,10 +65,12 @@ class Resolver:
     def _load(self) -> None:
         if self._loaded:
             return
-        for account_id, domain, normalized in self.session.execute(
-            select(Account.id, Account.domain, Account.normalized_name)
+        for account_id, domain, normalized, crm_id in self.session.execute(
+            select(Account.id, Account.domain, Account.normalized_name, Account.crm_id)
         ):
             self._index_account(account_id, domain, normalized)
+            if crm_id:
+                self.by_crm_id[crm_id] = account_id
         for contact_id, account_id, email, slug, name in self.session.execute(
             select(
                 Contact.id,
@@ -100,11 +103,15 @@ class Resolver:
             return None
         return self.by_domain.get(normalized)
 
-    def match_account(self, name: str | None, domain: str | None) -> AccountMatch:
+    def match_account(
+        self, name: str | None, domain: str | None, crm_id: str | None = None
+    ) -> AccountMatch:
         self._load()
         by_domain = self.account_for_domain(domain)
         if by_domain is not None:
             return AccountMatch(by_domain, "domain", 100.0, "matched")
+        if crm_id and crm_id in self.by_crm_id:
+            return AccountMatch(self.by_crm_id[crm_id], "crm_id", 100.0, "matched")
         normalized = normalize_company_name(name)
         if not normalized:
             return NO_ACCOUNT

@@ -63,7 +63,7 @@ class SignalWriter:
 
     def _account(self, signal: SignalIn) -> tuple[AccountMatch, int | None, str]:
         company = signal.company
-        account = self.resolver.match_account(company.name, company.domain)
+        account = self.resolver.match_account(company.name, company.domain, company.crm_id)
         person = signal.person
         contact_match, contact_account = (
             self.resolver.match_contact(
@@ -135,7 +135,7 @@ class SignalWriter:
                 reason=item.reason,
                 location=item.location,
             )
-            self.report.rejected[item.reason.split(":")[0][:80]] += 1
+            self.report.rejected[item.reason[:120]] += 1
         else:
             self.report.skipped[item.reason] += 1
 
@@ -179,6 +179,7 @@ def run_connector(
                 if isinstance(item, Rejected):
                     writer.reject(item)
             writer.write(signals)
+            connector.persist(session, context)
         report.read += len(batch)
         if advance:
             advance(len(batch))

@@ -68,3 +68,14 @@ class ConnectorState(Base):
     last_modified: Mapped[str | None] = mapped_column(String(100))
     last_run_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cursor: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class VisitorIdentity(Base):
+    """Who an anonymous website visitor is, learned from Segment ``identify`` calls."""
+
+    __tablename__ = "visitor_identities"
+
+    anonymous_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    email: Mapped[str | None] = mapped_column(String(320))
+    user_id: Mapped[str | None] = mapped_column(String(200))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -31,6 +31,7 @@ class _Strict(BaseModel):
 class CompanyRef(_Strict):
     name: str | None = Field(default=None, max_length=300)
     domain: str | None = Field(default=None, max_length=253)
+    crm_id: str | None = Field(default=None, max_length=100)
 
 
 class PersonRef(_Strict):
@@ -75,6 +76,7 @@ class VisitAttributes(_Strict):
     path: str | None = None
     page_title: str | None = None
     page_category: str = "other"
+    intent: bool = True
     anonymous_id: str | None = None
     user_id: str | None = None
     ip: str | None = None

@@ -2,7 +2,16 @@
 
 from signalseq.crm.models import Account, Contact
 from signalseq.deadletters.models import DeadLetter
-from signalseq.signals.models import ConnectorState, Signal, WebhookReceipt
+from signalseq.signals.models import ConnectorState, Signal, VisitorIdentity, WebhookReceipt
 from signalseq.store.base import Base
 
-__all__ = ["Account", "Base", "ConnectorState", "Contact", "DeadLetter", "Signal", "WebhookReceipt"]
+__all__ = [
+    "Account",
+    "Base",
+    "ConnectorState",
+    "Contact",
+    "DeadLetter",
+    "Signal",
+    "VisitorIdentity",
+    "WebhookReceipt",
+]

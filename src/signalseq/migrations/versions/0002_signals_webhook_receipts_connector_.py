@@ -1,4 +1,4 @@
-"""signals, webhook receipts, connector states
+"""signals, webhook receipts, connector states, visitor identities
 
 Revision ID: 0002
 Revises: 0001
@@ -31,6 +31,14 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.PrimaryKeyConstraint("source", name=op.f("pk_connector_states")),
+    )
+    op.create_table(
+        "visitor_identities",
+        sa.Column("anonymous_id", sa.String(length=200), nullable=False),
+        sa.Column("email", sa.String(length=320), nullable=True),
+        sa.Column("user_id", sa.String(length=200), nullable=True),
+        sa.Column("updated_at", signalseq.store.base.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("anonymous_id", name=op.f("pk_visitor_identities")),
     )
     op.create_table(
         "webhook_receipts",
@@ -115,4 +123,5 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_webhook_receipts_received_at"))
 
     op.drop_table("webhook_receipts")
+    op.drop_table("visitor_identities")
     op.drop_table("connector_states")

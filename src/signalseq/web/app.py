@@ -1,0 +1,45 @@
+"""The one FastAPI app (``signalseq serve``)."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from signalseq import __version__
+from signalseq.clock import Clock, SystemClock
+from signalseq.settings import Settings
+from signalseq.signals.schemas import SignalIn
+from signalseq.store.db import Database
+from signalseq.web import errors, intake
+from signalseq.web.state import AppState
+
+
+def create_app(
+    settings: Settings, database: Database | None = None, clock: Clock | None = None
+) -> FastAPI:
+    app = FastAPI(
+        title="signalseq",
+        version=__version__,
+        description="Signal intake, review queue and unsubscribe endpoint.",
+    )
+    app.state.signalseq = AppState(
+        settings, database or Database(settings.resolved_database_url), clock or SystemClock()
+    )
+    errors.install(app)
+    app.include_router(intake.router)
+
+    @app.get("/healthz", tags=["ops"], summary="Liveness: the app answers")
+    def healthz() -> dict[str, str]:
+        return {"status": "ok", "version": __version__}
+
+    original_openapi = app.openapi
+
+    def openapi() -> dict[str, object]:
+        schema = original_openapi()
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        signal = SignalIn.model_json_schema(ref_template="#/components/schemas/{model}")
+        components.update(signal.pop("$defs", {}))
+        components["SignalIn"] = signal
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+    return app

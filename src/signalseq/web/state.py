@@ -1,0 +1,35 @@
+"""What the web app holds: settings, the store, the clock, and the workspace, reloaded
+when its files change (so editing connectors/*.yaml needs no restart)."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+
+from signalseq.clock import Clock
+from signalseq.settings import Settings
+from signalseq.store.db import Database
+from signalseq.workspace.loader import Workspace, load_workspace
+
+
+@dataclass
+class AppState:
+    settings: Settings
+    database: Database
+    clock: Clock
+    _workspace: Workspace | None = None
+    _stamp: tuple[tuple[str, float], ...] = ()
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def _files_stamp(self) -> tuple[tuple[str, float], ...]:
+        root = self.settings.workspace_path
+        files = [root / "workspace.yaml", *root.glob("connectors/*.y*ml")]
+        return tuple(sorted((str(p), p.stat().st_mtime) for p in files if p.is_file()))
+
+    def workspace(self) -> Workspace:
+        stamp = self._files_stamp()
+        with self._lock:
+            if self._workspace is None or stamp != self._stamp:
+                self._workspace = load_workspace(self.settings.workspace_path)
+                self._stamp = stamp
+            return self._workspace
