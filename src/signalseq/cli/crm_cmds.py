@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 
 import typer
@@ -13,7 +14,7 @@ from signalseq.cli.context import count_lines, print_json, progress_bar, state
 from signalseq.crm import importer, repository
 from signalseq.crm.importer import ImportReport
 from signalseq.crm.schemas import account_dict, contact_dict
-from signalseq.errors import UsageError
+from signalseq.errors import NotFoundError, UsageError
 
 import_app = typer.Typer(
     help="Import accounts and contacts from CSV (ours, HubSpot, Salesforce).", no_args_is_help=True
@@ -96,6 +97,41 @@ def list_accounts(
             row["country"] or "",
             row["timezone"] or "",
         )
+    cli.out.print(table)
+
+
+@accounts_app.command("facts")
+def account_facts(
+    ctx: typer.Context,
+    domain: str = typer.Argument(..., help="The account's domain."),
+    as_of: datetime | None = typer.Option(
+        None,
+        "--as-of",
+        help="ISO time (UTC if no offset); default: now.",
+        formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M:%S%z"],
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print as JSON."),
+) -> None:
+    """Show the rolling signal counts rules see for an account, as of a moment."""
+    from signalseq.clock import SystemClock, ensure_utc
+    from signalseq.normalize.domains import normalize_domain
+    from signalseq.signals.aggregates import AGGREGATE_FACTS, account_aggregates
+
+    cli = state(ctx)
+    moment = ensure_utc(as_of) if as_of else SystemClock().now()
+    with cli.database.unit_of_work() as session:
+        account = repository.account_by_domain(session, normalize_domain(domain) or domain)
+        if account is None:
+            raise NotFoundError(f"no account with domain {domain!r}")
+        facts = account_aggregates(session, account.id, moment)
+    if as_json:
+        print_json({"domain": account.domain, "as_of": moment.isoformat(), "facts": facts})
+        return
+    table = Table(
+        "fact", "value", "meaning", title=f"{account.domain} as of {moment:%Y-%m-%d %H:%M} UTC"
+    )
+    for name, value in facts.items():
+        table.add_row(name, "—" if value is None else str(value), AGGREGATE_FACTS[name])
     cli.out.print(table)
 
 
