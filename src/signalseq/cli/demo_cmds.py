@@ -7,6 +7,7 @@ from rich.console import Console
 from rich.table import Table
 
 from signalseq.cli.context import print_json, state
+from signalseq.cli.signal_cmds import print_ingest
 from signalseq.demo.service import DemoReport, run_demo
 
 
@@ -37,6 +38,24 @@ def _print(report: DemoReport, cli_out: Console) -> None:
     for name, value in report.contacts_by_seniority.items():
         summary.add_row(f"contacts, {name}", str(value))
     cli_out.print(summary)
+    print_ingest(report.ingest, cli_out)
+    signals = Table(
+        "signal kind",
+        "stored",
+        "matched",
+        "needs review",
+        "unmatched",
+        title="Signals in the store",
+    )
+    for kind, statuses in sorted(report.signals.items()):
+        signals.add_row(
+            kind,
+            str(sum(statuses.values())),
+            str(statuses.get("matched", 0)),
+            str(statuses.get("needs_review", 0)),
+            str(statuses.get("unmatched", 0)),
+        )
+    cli_out.print(signals)
 
 
 def register(app: typer.Typer) -> None:

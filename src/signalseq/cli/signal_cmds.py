@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import typer
+from rich.console import Console
 from rich.table import Table
 
 from signalseq.cli.context import print_json, progress_bar, state
@@ -16,10 +17,7 @@ from signalseq.workspace.loader import load_workspace
 signals_app = typer.Typer(help="Stored buying signals.", no_args_is_help=True)
 
 
-def print_ingest(reports: list[SourceReport], out: object) -> None:
-    from rich.console import Console
-
-    console = out if isinstance(out, Console) else Console()
+def print_ingest(reports: list[SourceReport], console: Console) -> None:
     table = Table(
         "source",
         "type",

@@ -7,9 +7,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import func, select
+
+from signalseq.clock import SystemClock
 from signalseq.crm import repository
 from signalseq.crm.importer import ImportReport, import_accounts, import_contacts
 from signalseq.settings import Settings
+from signalseq.signals.ingest import SourceReport
+from signalseq.signals.models import Signal
+from signalseq.signals.service import ingest
 from signalseq.store.db import Database
 from signalseq.workspace.loader import load_workspace
 
@@ -25,6 +31,8 @@ class DemoReport:
     accounts_by_country: dict[str, int] = field(default_factory=dict)
     contacts_by_seniority: dict[str, int] = field(default_factory=dict)
     totals: dict[str, int] = field(default_factory=dict)
+    ingest: list[SourceReport] = field(default_factory=list)
+    signals: dict[str, dict[str, int]] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -35,6 +43,8 @@ class DemoReport:
             "accounts_by_tier": self.accounts_by_tier,
             "accounts_by_country": self.accounts_by_country,
             "contacts_by_seniority": self.contacts_by_seniority,
+            "ingest": [r.as_dict() for r in self.ingest],
+            "signals": self.signals,
         }
 
 
@@ -56,4 +66,12 @@ def run_demo(settings: Settings, database: Database) -> DemoReport:
         seniority = Counter(c.seniority for c in contacts)
         report.contacts_by_seniority = {s: seniority[s] for s in order if seniority[s]}
         report.totals = repository.counts(session)
+    report.ingest = ingest(database, workspace, SystemClock())
+    with database.unit_of_work() as session:
+        for kind, status, count in session.execute(
+            select(Signal.kind, Signal.match_status, func.count()).group_by(
+                Signal.kind, Signal.match_status
+            )
+        ):
+            report.signals.setdefault(kind, {})[status] = count
     return report

@@ -1,6 +1,6 @@
 """Match a signal's company and person to stored accounts and contacts.
 
-Accounts: exact domain, then exact normalized name, then fuzzy name (rapidfuzz) —
+Accounts: exact domain, then exact normalized name, then fuzzy name (rapidfuzz WRatio) —
 ``auto_match`` and above is a match, ``review_match`` up to it is recorded as
 "needs_review", below is unmatched. People: e-mail, LinkedIn slug, then name within the
 account. Indexes are loaded once per run so a large batch costs one query, not one per
@@ -123,7 +123,7 @@ class Resolver:
         if not self.names:
             return NO_ACCOUNT
         best = process.extractOne(
-            normalized, self.names, scorer=fuzz.token_sort_ratio, score_cutoff=self.review_match
+            normalized, self.names, scorer=fuzz.WRatio, score_cutoff=self.review_match
         )
         if best is None:
             return NO_ACCOUNT
