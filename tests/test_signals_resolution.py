@@ -247,3 +247,35 @@ def test_aggregates_are_computed_as_of_a_moment(make_workspace, run_cli, store, 
         run_cli("accounts", "facts", "acme.io", "--as-of", "2026-11-07", "--json").stdout
     )
     assert shown["facts"] == facts
+
+
+def test_unknown_companies_become_prospect_accounts_only_when_asked(make_workspace, run_cli, crm):
+    feed = (
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>n</title>'
+        "<item><title>Orchardline Robotics raises $55M Series B</title><guid>o-1</guid>"
+        "<pubDate>Mon, 02 Nov 2026 09:00:00 +0000</pubDate></item></channel></rss>"
+    )
+    make_workspace(
+        {
+            "workspace.yaml": "name: t\n",
+            "data/feed.xml": feed,
+            "connectors/news.yaml": "type: funding_feed\npath: data/feed.xml\n",
+        }
+    )
+    run_cli("ingest")
+    assert signals(run_cli)[0]["match_status"] == "unmatched"
+    assert len(json.loads(run_cli("accounts", "list", "--json").stdout)) == 3
+    make_workspace(
+        {
+            "connectors/news2.yaml": "type: funding_feed\npath: data/feed.xml\ncreate_accounts: true\n"
+        }
+    )
+    run_cli("ingest", "--source", "news2")
+    created = [
+        a
+        for a in json.loads(run_cli("accounts", "list", "--json").stdout)
+        if a["source"] == "prospect"
+    ]
+    assert [a["name"] for a in created] == ["Orchardline Robotics"]
+    newest = [s for s in signals(run_cli) if s["source"] == "news2"][0]
+    assert (newest["match_status"], newest["account_match"]) == ("matched", "created")

@@ -106,3 +106,42 @@ def test_the_shipped_default_workspace_is_valid(run_cli):
 
     result = run_cli("validate", str(REPO_ROOT))
     assert result.exit_code == 0, result.output
+
+
+def test_connector_files_are_validated_with_locations(make_workspace, run_cli):
+    make_workspace(
+        {
+            "workspace.yaml": "name: t\n",
+            "connectors/a.yaml": "type: funding_feed\nurl: https://x.example/feed\npath: feed.xml\n",
+            "connectors/b.yaml": "type: carrier_pigeon\n",
+            "connectors/c.yaml": "type: job_changes\npath: missing.jsonl\n",
+            "connectors/d.yaml": "name: shared\ntype: webhook\nsecret_env: HOOK\n",
+            "connectors/e.yaml": "name: shared\ntype: webhook\nsecret_env: lower-case\nschedule: weekly\n",
+        }
+    )
+    result = run_cli("validate")
+    assert result.exit_code == 1
+    lines = [line for line in result.stdout.splitlines() if line.startswith("connectors/")]
+    assert lines == [
+        "connectors/a.yaml:1 give exactly one of url or path",
+        "connectors/b.yaml:1 type: unknown type 'carrier_pigeon'; expected one of "
+        "'funding_feed', 'job_changes', 'job_snapshots', 'website_visits', 'webhook'",
+        "connectors/e.yaml:3 secret_env: string should match pattern '^[A-Z_][A-Z0-9_]*$'",
+        "connectors/e.yaml:4 schedule: expected an interval like 15m, 1h or 1d, got 'weekly'",
+    ]
+    make_workspace(
+        {
+            "connectors/b.yaml": "type: job_changes\npath: missing.jsonl\n",
+            "connectors/a.yaml": "type: funding_feed\npath: feed.xml\n",
+            "connectors/e.yaml": "name: shared\ntype: webhook\nsecret_env: HOOK\n",
+        }
+    )
+    lines = [
+        line for line in run_cli("validate").stdout.splitlines() if line.startswith("connectors/")
+    ]
+    assert lines == [
+        "connectors/a.yaml:2 path: no such file: feed.xml",
+        "connectors/b.yaml:2 path: no such file: missing.jsonl",
+        "connectors/c.yaml:2 path: no such file: missing.jsonl",
+        "connectors/e.yaml:1 name: connector name 'shared' is also used by connectors/d.yaml",
+    ]

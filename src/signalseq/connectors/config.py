@@ -79,6 +79,7 @@ class FundingFeedConfig(_FileOrUrl):
 class JobChangesConfig(ConnectorBase):
     type: Literal["job_changes"]
     path: str
+    create_accounts: bool = False
     format: Literal["auto", "jsonl", "csv"] = "auto"
 
 

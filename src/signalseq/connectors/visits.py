@@ -78,16 +78,33 @@ class IpRanges:
         return None
 
 
+class PageCategorizer:
+    """URL path → page category; patterns compiled once, answers cached by path."""
+
+    def __init__(self, categories: dict[str, list[str]]):
+        self.rules = [
+            (name, re.compile("|".join(fnmatch.translate(p.lower()) for p in patterns)))
+            for name, patterns in categories.items()
+            if patterns
+        ]
+        self.cache: dict[str, str] = {}
+
+    def __call__(self, path: str | None) -> str:
+        clean = (path or "/").split("?", 1)[0].split("#", 1)[0].lower() or "/"
+        found = self.cache.get(clean)
+        if found is None:
+            trimmed = clean.rstrip("/") or "/"
+            found = next(
+                (name for name, rule in self.rules if rule.match(clean) or rule.match(trimmed)),
+                "other",
+            )
+            if len(self.cache) < 100_000:
+                self.cache[clean] = found
+        return found
+
+
 def page_category(path: str | None, categories: dict[str, list[str]]) -> str:
-    clean = (path or "/").split("?", 1)[0].split("#", 1)[0].lower() or "/"
-    for name, patterns in categories.items():
-        if any(
-            fnmatch.fnmatchcase(clean, p.lower())
-            or fnmatch.fnmatchcase(clean.rstrip("/") or "/", p.lower())
-            for p in patterns
-        ):
-            return name
-    return "other"
+    return PageCategorizer(categories)(path)
 
 
 def _timestamp(text: Any) -> datetime | None:
@@ -135,6 +152,7 @@ class VisitParser:
         self.config = config
         self.ip_ranges = ip_ranges
         self.identities = identities  # anonymousId → e-mail, learned from identify calls
+        self.categorize = PageCategorizer(config.page_categories)
 
     def parse(self, event: dict[str, Any]) -> SignalIn | str:
         """A signal, or the reason this event is not one (an ``identify`` call)."""
@@ -262,7 +280,7 @@ class VisitParser:
         raw: dict[str, Any],
         attributes: dict[str, Any],
     ) -> SignalIn:
-        category = page_category(attributes.get("path"), self.config.page_categories)
+        category = self.categorize(attributes.get("path"))
         attributes.update(page_category=category, intent=category != "careers")
         domain = normalize_domain(company_domain) if company_domain else None
         email_domain = normalize_domain(email) if email else None

@@ -17,27 +17,18 @@ class WorkspaceModel(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
-def _data_loc(data: Any, loc: Sequence[str | int]) -> tuple[str | int, ...]:
+def _data_loc(data: Any, loc: Sequence[str | int], kind: str) -> tuple[str | int, ...]:
     """Drop the parts of a pydantic location that are not keys in the data
     (union tags, ``function-after`` wrappers), so it names what the user wrote."""
     path: list[str | int] = []
     node = data
     for part in loc:
-        if (
-            isinstance(node, dict)
-            and part in node
-            or isinstance(node, list)
-            and isinstance(part, int)
-            and 0 <= part < len(node)
-        ):
+        in_dict = isinstance(node, dict) and part in node
+        in_list = isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
+        if in_dict or in_list:
             path.append(part)
             node = node[part]
-        elif (
-            isinstance(node, dict)
-            and isinstance(part, str)
-            and part not in node
-            and (part == loc[-1])
-        ):
+        elif kind in ("missing", "extra_forbidden") and isinstance(part, str) and part == loc[-1]:
             path.append(part)  # a missing or unknown field: name it anyway
     return tuple(path)
 
@@ -78,7 +69,9 @@ def problems_from_validation(document: YamlDocument, exc: ValidationError) -> li
     problems = []
     seen: set[tuple[str, str]] = set()
     for error in exc.errors():
-        loc = _data_loc(document.data, error["loc"])
+        loc = _data_loc(document.data, error["loc"], error["type"])
+        if error["type"].startswith("union_tag"):  # point at the field that picks the kind
+            loc = (*loc, str(error["ctx"]["discriminator"]).strip("'"))
         message = _message(dict(error))
         key = (repr(loc), message)
         if key in seen:
