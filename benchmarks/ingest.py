@@ -43,19 +43,27 @@ def write_events(path: Path, count: int) -> None:
     with path.open("w") as handle:
         for n in range(count):
             account = rng.randrange(ACCOUNTS)
-            event = {"type": "page", "anonymousId": f"anon-{rng.randrange(count // 3 + 1)}",
-                     "messageId": f"m-{n}", "context": {"groupId": f"company{account}.com",
-                                                        "ip": f"10.{n % 250}.{n % 199}.{n % 97}"},
-                     "timestamp": (start + timedelta(seconds=n * 7)).isoformat(),
-                     "properties": {"path": rng.choice(PATHS), "title": "Page"}}
+            event = {
+                "type": "page",
+                "anonymousId": f"anon-{rng.randrange(count // 3 + 1)}",
+                "messageId": f"m-{n}",
+                "context": {
+                    "groupId": f"company{account}.com",
+                    "ip": f"10.{n % 250}.{n % 199}.{n % 97}",
+                },
+                "timestamp": (start + timedelta(seconds=n * 7)).isoformat(),
+                "properties": {"path": rng.choice(PATHS), "title": "Page"},
+            }
             handle.write(json.dumps(event) + "\n")
 
 
 def seeded_database(folder: Path, name: str) -> Database:
     database = Database(f"sqlite:///{folder / name}")
     with database.unit_of_work() as session:
-        session.add_all(Account(domain=f"company{i}.com", name=f"Company {i}",
-                                normalized_name=f"company {i}") for i in range(ACCOUNTS))
+        session.add_all(
+            Account(domain=f"company{i}.com", name=f"Company {i}", normalized_name=f"company {i}")
+            for i in range(ACCOUNTS)
+        )
     return database
 
 
@@ -68,17 +76,31 @@ def ingest(database: Database, folder: Path, events: Path) -> int:
 
 def plain_rows(count: int) -> list[dict[str, object]]:
     start = datetime(2026, 1, 1, tzinfo=UTC)
-    return [{"kind": "website_visit", "subtype": "pricing", "occurred_at": start + timedelta(seconds=n),
-             "source": "site", "source_event_id": f"m-{n}", "dedupe_key": f"m-{n}",
-             "attributes": {"path": "/pricing"}, "raw": {"messageId": f"m-{n}"}, "confidence": 1.0,
-             "account_id": 1 + n % ACCOUNTS, "account_match": "domain", "account_match_score": 100.0,
-             "contact_match": "none", "match_status": "matched"} for n in range(count)]
+    return [
+        {
+            "kind": "website_visit",
+            "subtype": "pricing",
+            "occurred_at": start + timedelta(seconds=n),
+            "source": "site",
+            "source_event_id": f"m-{n}",
+            "dedupe_key": f"m-{n}",
+            "attributes": {"path": "/pricing"},
+            "raw": {"messageId": f"m-{n}"},
+            "confidence": 1.0,
+            "account_id": 1 + n % ACCOUNTS,
+            "account_match": "domain",
+            "account_match_score": 100.0,
+            "contact_match": "none",
+            "match_status": "matched",
+        }
+        for n in range(count)
+    ]
 
 
 def bulk_insert(database: Database, rows: list[dict[str, object]]) -> int:
     with database.unit_of_work() as session:
         for start in range(0, len(rows), 1000):
-            session.execute(Signal.__table__.insert(), rows[start:start + 1000])
+            session.execute(Signal.__table__.insert(), rows[start : start + 1000])
     return len(rows)
 
 
@@ -93,8 +115,12 @@ def child(events: str) -> None:
 def measure_rss(folder: Path, count: int) -> dict[str, float]:
     events = folder / f"events-{count}.jsonl"
     write_events(events, count)
-    out = subprocess.run([sys.executable, __file__, "--child", str(events)], check=True,
-                         capture_output=True, text=True).stdout
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", str(events)],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
     events.unlink()
     return json.loads(out.strip().splitlines()[-1])
 
@@ -112,22 +138,42 @@ def main() -> None:
         del rows
         assert stored == count and inserted == count
         print(f"ingest benchmark: {count:,} Segment page events from JSONL into SQLite")
-        print(table([
-            ("path", "seconds", "rows/s"),
-            ("full ingest (parse, resolve, dedupe, store)", f"{pipeline_s:.2f}", f"{count / pipeline_s:,.0f}"),
-            ("plain bulk insert of the same rows", f"{plain_s:.2f}", f"{count / plain_s:,.0f}"),
-        ]))
-        print(f"ratio: full ingest runs at {plain_s / pipeline_s:.2f}x the speed of a plain bulk insert "
-              f"({pipeline_s / plain_s:.1f}x its time)")
+        print(
+            table(
+                [
+                    ("path", "seconds", "rows/s"),
+                    (
+                        "full ingest (parse, resolve, dedupe, store)",
+                        f"{pipeline_s:.2f}",
+                        f"{count / pipeline_s:,.0f}",
+                    ),
+                    (
+                        "plain bulk insert of the same rows",
+                        f"{plain_s:.2f}",
+                        f"{count / plain_s:,.0f}",
+                    ),
+                ]
+            )
+        )
+        print(
+            f"ratio: full ingest runs at {plain_s / pipeline_s:.2f}x the speed of a plain bulk insert "
+            f"({pipeline_s / plain_s:.1f}x its time)"
+        )
         small = measure_rss(folder, count)
         large = measure_rss(folder, big)
-        print(table([
-            ("events", "stored", "peak RSS (MB)"),
-            (f"{count:,}", f"{int(small['stored']):,}", f"{small['peak_rss_mb']:.0f}"),
-            (f"{big:,}", f"{int(large['stored']):,}", f"{large['peak_rss_mb']:.0f}"),
-        ]))
-        print(f"memory ratio: {big // count}x the events -> {large['peak_rss_mb'] / small['peak_rss_mb']:.2f}x "
-              "the peak RSS")
+        print(
+            table(
+                [
+                    ("events", "stored", "peak RSS (MB)"),
+                    (f"{count:,}", f"{int(small['stored']):,}", f"{small['peak_rss_mb']:.0f}"),
+                    (f"{big:,}", f"{int(large['stored']):,}", f"{large['peak_rss_mb']:.0f}"),
+                ]
+            )
+        )
+        print(
+            f"memory ratio: {big // count}x the events -> {large['peak_rss_mb'] / small['peak_rss_mb']:.2f}x "
+            "the peak RSS"
+        )
 
 
 if __name__ == "__main__":

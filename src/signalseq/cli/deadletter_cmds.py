@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import typer
 from rich.table import Table
 
@@ -25,7 +27,7 @@ def list_dead_letters(
         letters = repository.list_open(
             session, source=source, include_resolved=include_resolved, limit=limit
         )
-        rows = [
+        rows: list[dict[str, Any]] = [
             {
                 "id": d.id,
                 "source": d.source,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -90,7 +92,7 @@ def list_signals(
     if kind is not None and kind not in SIGNAL_KINDS:
         raise typer.BadParameter(f"unknown kind {kind!r}", param_hint="--kind")
     with cli.database.unit_of_work() as session:
-        rows = [
+        rows: list[dict[str, Any]] = [
             {
                 "id": s.id,
                 "kind": s.kind,

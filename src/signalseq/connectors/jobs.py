@@ -23,7 +23,7 @@ from signalseq.normalize.companies import normalize_company_name
 from signalseq.normalize.domains import normalize_domain
 from signalseq.normalize.people import linkedin_slug
 from signalseq.normalize.titles import SENIORITIES, canonical_title, classify_title
-from signalseq.signals.schemas import SignalIn
+from signalseq.signals.schemas import CompanyRef, PersonRef, SignalIn, as_mapping
 
 _RANK = {level: rank for rank, level in enumerate(reversed(SENIORITIES))}
 
@@ -114,11 +114,11 @@ def change_signal(
         occurred_at=occurred_at,
         source=source,
         source_event_id=key,
-        company={
-            "name": (employer or {}).get("company_name"),
-            "domain": (employer or {}).get("company_domain"),
-        },
-        person=person,
+        company=CompanyRef(
+            name=(employer or {}).get("company_name"),
+            domain=(employer or {}).get("company_domain"),
+        ),
+        person=PersonRef(**person),
         attributes={"change_type": change, "previous": previous, "current": current},
         raw=raw,
         confidence=confidence,
@@ -127,9 +127,9 @@ def change_signal(
 
 def provider_record_signal(source: str, data: dict[str, Any]) -> SignalIn | None:
     """One provider record (nested JSON or flat CSV columns)."""
-    prev = data.get("previous") if isinstance(data.get("previous"), dict) else {}
-    curr = data.get("current") if isinstance(data.get("current"), dict) else {}
-    person_data = data.get("person") if isinstance(data.get("person"), dict) else data
+    prev = as_mapping(data.get("previous"))
+    curr = as_mapping(data.get("current"))
+    person_data = as_mapping(data.get("person")) or data
     person = {
         "name": _pick(person_data, "name", "full_name", "person_name"),
         "email": _pick(person_data, "email", "work_email"),

@@ -31,7 +31,7 @@ from signalseq.errors import InputRejected
 from signalseq.normalize.domains import is_free_mail, normalize_domain
 from signalseq.normalize.people import normalize_email
 from signalseq.signals.models import VisitorIdentity
-from signalseq.signals.schemas import SignalIn
+from signalseq.signals.schemas import CompanyRef, PersonRef, SignalIn, as_mapping
 
 _EMAIL_TRAITS = ("email", "Email", "business_email", "work_email")
 
@@ -166,10 +166,10 @@ class VisitParser:
         kind = event.get("type")
         if kind not in ("page", "track", "identify"):
             raise InputRejected(f"type: unsupported Segment event type {kind!r}")
-        context = event.get("context") if isinstance(event.get("context"), dict) else {}
-        properties = event.get("properties") if isinstance(event.get("properties"), dict) else {}
-        traits = event.get("traits") if isinstance(event.get("traits"), dict) else {}
-        context_traits = context.get("traits") if isinstance(context.get("traits"), dict) else {}
+        context = as_mapping(event.get("context"))
+        properties = as_mapping(event.get("properties"))
+        traits = as_mapping(event.get("traits"))
+        context_traits = as_mapping(context.get("traits"))
         anonymous_id, user_id = event.get("anonymousId"), event.get("userId")
         email = next(
             (
@@ -203,7 +203,7 @@ class VisitParser:
         message_id = event.get("messageId")
         if not message_id:
             raise InputRejected("messageId is required (it is what makes delivery idempotent)")
-        page = context.get("page") if isinstance(context.get("page"), dict) else {}
+        page = as_mapping(context.get("page"))
         url = properties.get("url") or page.get("url")
         path = properties.get("path") or page.get("path") or (urlsplit(url).path if url else None)
         email = email or (self.identities.get(str(anonymous_id)) if anonymous_id else None)
@@ -296,7 +296,7 @@ class VisitParser:
             if found:
                 name, domain = found
         person = (
-            {"name": person_name, "email": email, "linkedin_url": linkedin}
+            PersonRef(name=person_name, email=email, linkedin_url=linkedin)
             if (person_name or email or linkedin)
             else None
         )
@@ -305,7 +305,7 @@ class VisitParser:
             occurred_at=when,
             source=self.source,
             source_event_id=event_id[:500],
-            company={"name": name, "domain": domain, "crm_id": crm_id},
+            company=CompanyRef(name=name, domain=domain, crm_id=crm_id),
             person=person,
             attributes=attributes,
             raw=raw,
@@ -347,11 +347,8 @@ class WebsiteVisitsConnector(Connector):
     def items(
         self, parser: VisitParser, event: Any, raw: str, location: str | None
     ) -> Iterator[Item]:
-        events = (
-            event.get("batch")
-            if isinstance(event, dict) and isinstance(event.get("batch"), list)
-            else [event]
-        )
+        batch = event.get("batch") if isinstance(event, dict) else None
+        events: list[Any] = batch if isinstance(batch, list) else [event]
         for one in events:
             if not isinstance(one, dict):
                 yield Rejected(raw, "expected a JSON object", "event", location)

@@ -71,7 +71,7 @@ class Resolver:
             self._index_account(account_id, domain, normalized)
             if crm_id:
                 self.by_crm_id[crm_id] = account_id
-        for contact_id, account_id, email, slug, name in self.session.execute(
+        for contact_id, contact_account, email, slug, name in self.session.execute(
             select(
                 Contact.id,
                 Contact.account_id,
@@ -81,11 +81,11 @@ class Resolver:
             )
         ):
             if email:
-                self.by_email[email] = (contact_id, account_id)
+                self.by_email[email] = (contact_id, contact_account)
             if slug:
-                self.by_slug[slug] = (contact_id, account_id)
-            if account_id is not None and name:
-                self.by_account_name[(account_id, name.casefold())] = contact_id
+                self.by_slug[slug] = (contact_id, contact_account)
+            if contact_account is not None and name:
+                self.by_account_name[(contact_account, name.casefold())] = contact_id
         self._loaded = True
 
     def _index_account(self, account_id: int, domain: str | None, normalized: str) -> None:
@@ -150,9 +150,9 @@ class Resolver:
             contact_id, contact_account = self.by_slug[slug]
             return ContactMatch(contact_id, "linkedin"), contact_account
         if name and account_id is not None:
-            contact_id = self.by_account_name.get((account_id, name.strip().casefold()))
-            if contact_id is not None:
-                return ContactMatch(contact_id, "name"), account_id
+            by_name = self.by_account_name.get((account_id, name.strip().casefold()))
+            if by_name is not None:
+                return ContactMatch(by_name, "name"), account_id
         return NO_CONTACT, None
 
     def create_prospect_account(self, name: str, domain: str | None) -> AccountMatch:

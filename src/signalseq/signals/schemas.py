@@ -28,6 +28,11 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+def as_mapping(value: Any) -> dict[str, Any]:
+    """A nested JSON object from untrusted input, or an empty one."""
+    return value if isinstance(value, dict) else {}
+
+
 class CompanyRef(_Strict):
     name: str | None = Field(default=None, max_length=300)
     domain: str | None = Field(default=None, max_length=253)

@@ -11,7 +11,7 @@ import yaml
 
 from signalseq.errors import Problem
 
-Loc = tuple[str | int, ...]
+Loc = tuple[Any, ...]  # keys as written: text, numbers, dates
 _PLAIN_TAGS = frozenset({"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"})
 
 

@@ -19,7 +19,7 @@ from signalseq.connectors.config import FundingFeedConfig
 from signalseq.connectors.fetch import FetchFailed, fetch
 from signalseq.connectors.funding.extract import NotFunding, extract_funding
 from signalseq.errors import InputRejected
-from signalseq.signals.schemas import SignalIn
+from signalseq.signals.schemas import CompanyRef, SignalIn
 
 _FORM_D = re.compile(r"^(D(?:/A)?) - (.+?) \((\d{10})\)")
 _TAGS = re.compile(r"<[^>]+>")
@@ -68,7 +68,8 @@ def signal_from_record(record: dict[str, Any], source: str) -> SignalIn:
     if form_d:
         if form_d.group(1) != "D":
             raise NotFunding("amendment", title)
-        company, attributes, confidence = form_d.group(2), {"round": None}, 0.6
+        company, confidence = form_d.group(2), 0.6
+        attributes: dict[str, Any] = {"round": None}
     elif re.match(r"^[0-9A-Z/-]{1,10} - .+\(\d{10}\)", title):
         raise NotFunding("sec_filing_not_form_d", title)
     else:
@@ -85,7 +86,7 @@ def signal_from_record(record: dict[str, Any], source: str) -> SignalIn:
         occurred_at=datetime.fromisoformat(record["published"]),
         source=source,
         source_event_id=str(event_id)[:500],
-        company={"name": company},
+        company=CompanyRef(name=company),
         attributes=attributes,
         raw=record,
         confidence=confidence,
