@@ -134,8 +134,8 @@ def main() -> None:
         write_events(events, count)
         stored, pipeline_s = timed(lambda: ingest(seeded_database(folder, "a.db"), folder, events))
         rows = plain_rows(count)
-        inserted, plain_s = timed(lambda: bulk_insert(seeded_database(folder, "b.db"), rows))
-        del rows
+        plain_db = seeded_database(folder, "b.db")
+        inserted, plain_s = timed(lambda: bulk_insert(plain_db, rows))
         assert stored == count and inserted == count
         print(f"ingest benchmark: {count:,} Segment page events from JSONL into SQLite")
         print(
