@@ -132,7 +132,8 @@ def main() -> None:
         folder = Path(tmp)
         events = folder / "events.jsonl"
         write_events(events, count)
-        stored, pipeline_s = timed(lambda: ingest(seeded_database(folder, "a.db"), folder, events))
+        pipeline_db = seeded_database(folder, "a.db")
+        stored, pipeline_s = timed(lambda: ingest(pipeline_db, folder, events))
         rows = plain_rows(count)
         plain_db = seeded_database(folder, "b.db")
         inserted, plain_s = timed(lambda: bulk_insert(plain_db, rows))
