@@ -172,3 +172,30 @@ def test_html_served_as_a_feed_is_a_dead_letter_and_retry_resolves_it(make_works
     assert (retried["retried"], retried["resolved"]) == (1, 1)
     assert json.loads(run_cli("deadletters", "list", "--json").stdout) == []
     assert _companies(run_cli) == ["Northwind Analytics"]
+
+
+def test_edgar_form_d_filings_become_funding_signals(make_workspace, run_cli):
+    atom = """<?xml version="1.0" encoding="ISO-8859-1" ?>
+<feed xmlns="http://www.w3.org/2005/Atom"><title>Latest Filings</title>
+<entry><title>D - Northwind Analytics Inc. (0009990001) (Issuer)</title>
+<link href="https://www.sec.gov/Archives/edgar/data/9990001/x-index.htm"/>
+<updated>2026-11-03T16:05:00-05:00</updated><id>urn:tag:sec.gov,2008:accession-number=1</id></entry>
+<entry><title>D/A - Northwind Analytics Inc. (0009990001) (Issuer)</title>
+<updated>2026-11-04T16:05:00-05:00</updated><id>urn:tag:sec.gov,2008:accession-number=2</id></entry>
+<entry><title>4 - Someone (0009990002) (Reporting)</title>
+<updated>2026-11-04T16:06:00-05:00</updated><id>urn:tag:sec.gov,2008:accession-number=3</id></entry>
+</feed>"""
+    make_workspace(
+        {
+            "workspace.yaml": "name: t\n",
+            "data/edgar.xml": atom,
+            "connectors/edgar.yaml": "type: funding_feed\npath: data/edgar.xml\n",
+        }
+    )
+    (report,) = json.loads(run_cli("ingest", "--json").stdout)
+    assert report["stored"] == 1
+    assert report["skipped"] == {"amendment": 1, "sec_filing_not_form_d": 1}
+    (filing,) = json.loads(run_cli("signals", "list", "--json").stdout)
+    assert filing["company"] == "Northwind Analytics Inc."
+    assert filing["occurred_at"] == "2026-11-03T21:05:00+00:00", "updated date, in UTC"
+    assert filing["confidence"] == 0.6 and filing["attributes"]["amount_usd"] is None
