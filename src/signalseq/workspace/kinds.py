@@ -7,12 +7,17 @@ from __future__ import annotations
 
 from signalseq.connectors.config import ConnectorFile
 from signalseq.connectors.workspace import check_connectors
+from signalseq.rules.ruleset import check_rules
+from signalseq.rules.schema import TriggerFile
+from signalseq.sequences.schema import SequenceFile
 from signalseq.workspace.config import WorkspaceConfig
 from signalseq.workspace.loader import Check, FileKind
 
 KINDS: list[FileKind] = [
     FileKind("workspace", ("workspace.yaml",), WorkspaceConfig, required=True),
     FileKind("connector", ("connectors/*.yaml", "connectors/*.yml"), ConnectorFile),
+    FileKind("sequence", ("rules/sequences/*.yaml", "rules/sequences/*.yml"), SequenceFile),
+    FileKind("trigger", ("rules/triggers/*.yaml", "rules/triggers/*.yml"), TriggerFile),
 ]
 
-CHECKS: list[Check] = [check_connectors]
+CHECKS: list[Check] = [check_connectors, check_rules]

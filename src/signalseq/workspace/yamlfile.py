@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -103,10 +104,24 @@ class _Builder:
         )
 
 
+class _Loader(yaml.SafeLoader):
+    """YAML 1.2 booleans: only true/false. In YAML 1.1 `on`, `no` and `y` are booleans,
+    which turns a rule's `on:` key into True and Norway (`country: NO`) into False."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+
+
 def parse_yaml(text: str, path: str) -> tuple[YamlDocument | None, list[Problem]]:
     """Parse one YAML document; problems carry ``path:line``. Never raises on bad YAML."""
     document = YamlDocument(path=path, data=None, lines=text.splitlines())
-    loader = yaml.SafeLoader(text)
+    loader = _Loader(text)
     try:
         node = loader.get_single_node()
         if node is None:
