@@ -14,6 +14,7 @@ from signalseq.cli import (
     crm_cmds,
     db_cmds,
     deadletter_cmds,
+    decision_cmds,
     demo_cmds,
     serve_cmds,
     signal_cmds,
@@ -62,6 +63,7 @@ crm_cmds.register(app)
 deadletter_cmds.register(app)
 signal_cmds.register(app)
 serve_cmds.register(app)
+decision_cmds.register(app)
 demo_cmds.register(app)
 
 

@@ -44,6 +44,7 @@ class Signal(Base):
     contact_match: Mapped[str] = mapped_column(String(20), default="none")
     match_status: Mapped[str] = mapped_column(String(20), default="unmatched")
     ingested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
 
 
 class WebhookReceipt(Base):

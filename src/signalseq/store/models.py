@@ -2,6 +2,9 @@
 
 from signalseq.crm.models import Account, Contact
 from signalseq.deadletters.models import DeadLetter
+from signalseq.decisions.models import Decision
+from signalseq.enrollments.models import Enrollment
+from signalseq.policy.models import SuppressionEntry
 from signalseq.signals.models import ConnectorState, Signal, VisitorIdentity, WebhookReceipt
 from signalseq.store.base import Base
 
@@ -11,6 +14,9 @@ __all__ = [
     "ConnectorState",
     "Contact",
     "DeadLetter",
+    "Decision",
+    "Enrollment",
+    "SuppressionEntry",
     "Signal",
     "VisitorIdentity",
     "WebhookReceipt",

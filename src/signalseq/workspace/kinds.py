@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from signalseq.connectors.config import ConnectorFile
 from signalseq.connectors.workspace import check_connectors
+from signalseq.policy.schema import PolicyFile
 from signalseq.rules.ruleset import check_rules
 from signalseq.rules.schema import TriggerFile
 from signalseq.sequences.schema import SequenceFile
@@ -18,6 +19,7 @@ KINDS: list[FileKind] = [
     FileKind("connector", ("connectors/*.yaml", "connectors/*.yml"), ConnectorFile),
     FileKind("sequence", ("rules/sequences/*.yaml", "rules/sequences/*.yml"), SequenceFile),
     FileKind("trigger", ("rules/triggers/*.yaml", "rules/triggers/*.yml"), TriggerFile),
+    FileKind("policy", ("rules/policy.yaml",), PolicyFile),
 ]
 
 CHECKS: list[Check] = [check_connectors, check_rules]

@@ -1,0 +1,180 @@
+"""Decide one signal: which contacts, which rule, which sequence and branch — or why not.
+
+Shared by live decisions and backtests; only the history (store or memory) and what
+happens to the verdicts differ.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from signalseq.normalize.titles import SENIORITIES
+from signalseq.policy.gate import History, apply_policy
+from signalseq.policy.schema import PolicyFile
+from signalseq.rules.conditions import Condition, Node, evaluate
+from signalseq.rules.engine import RuleEngine
+from signalseq.rules.facts import account_facts, contact_facts, signal_facts
+from signalseq.rules.ruleset import CompiledRule, RuleSet
+
+_RANK = {level: rank for rank, level in enumerate(SENIORITIES)}
+
+
+@dataclass
+class Verdict:
+    signal_id: int
+    contact_id: int | None
+    account_id: int | None
+    outcome: str  # enrolled | skipped
+    reason: str
+    rule_id: str | None = None
+    sequence_id: str | None = None
+    branch: str | None = None
+    matched_rules: list[str] = field(default_factory=list)
+    trace: dict[str, Any] = field(default_factory=dict)
+    needs_review: bool = False
+    enrollment_id: int | None = None
+
+
+@dataclass
+class DecisionContext:
+    ruleset: RuleSet
+    engine: RuleEngine
+    policy: PolicyFile
+    history: History
+    # Called for each enrollment at once, so the next contact's policy check sees it.
+    record_enrollment: Callable[[Verdict, datetime], int | None]
+
+
+def _uses_contact(node: Node) -> bool:
+    if isinstance(node, Condition):
+        return node.fact.startswith("contact.")
+    return any(_uses_contact(item) for item in node.items)
+
+
+def _account_level(rule: CompiledRule) -> tuple[Node, ...]:
+    return tuple(node for node in rule.conditions if not _uses_contact(node))
+
+
+def _trace(rule: CompiledRule | None, facts: dict[str, Any]) -> dict[str, Any]:
+    if rule is None:
+        return {}
+    return {
+        "rule": rule.id,
+        "location": rule.location,
+        "conditions": [evaluate(node, facts).as_dict() for node in rule.conditions],
+    }
+
+
+def _nearest(rules: list[CompiledRule], facts: dict[str, Any]) -> CompiledRule | None:
+    """The rule that came closest: most conditions passing, then priority."""
+    if not rules:
+        return None
+    return max(
+        rules, key=lambda r: (sum(evaluate(n, facts).passed for n in r.conditions), r.priority)
+    )
+
+
+def needs_aggregates(ruleset: RuleSet, kind: str) -> bool:
+    from signalseq.signals.aggregates import AGGREGATE_FACTS
+
+    names = {f"account.{name}" for name in AGGREGATE_FACTS}
+
+    def uses(node: Node) -> bool:
+        if isinstance(node, Condition):
+            return node.fact in names
+        return any(uses(item) for item in node.items)
+
+    return any(uses(node) for rule in ruleset.for_kind(kind) for node in rule.conditions)
+
+
+def decide_signal(
+    context: DecisionContext,
+    *,
+    signal: Any,
+    account: Any,
+    contacts: list[Any],
+    signal_contact_id: int | None,
+    aggregates: dict[str, Any],
+    as_of: datetime,
+) -> list[Verdict]:
+    rules = context.ruleset.for_kind(signal.kind)
+    base = {**signal_facts(signal), **account_facts(account, aggregates)}
+    account_id = account.id if account is not None else None
+
+    def skipped(reason: str, contact_id: int | None = None, **extra: Any) -> Verdict:
+        return Verdict(signal.id, contact_id, account_id, "skipped", reason, **extra)
+
+    # Pre-screen: rules whose signal and account conditions fail cannot match any contact.
+    open_rules = [r for r in rules if all(evaluate(n, base).passed for n in _account_level(r))]
+    if not open_rules:
+        nearest = _nearest(rules, base)
+        return [skipped("no_rule_matched", trace=_trace(nearest, base, with_contact=False))]
+    if not contacts:
+        rule = open_rules[0]
+        return [
+            skipped(
+                "no_contacts" if account is not None else "no_account",
+                rule_id=rule.id,
+                trace=_trace(rule, base),
+            )
+        ]
+    winners: dict[str, list[tuple[Any, dict[str, Any], list[str]]]] = defaultdict(list)
+    verdicts: list[Verdict] = []
+    for contact in contacts:
+        facts = {**base, **contact_facts(contact, signal_contact_id)}
+        winner = context.engine.winner(facts)
+        matched = [r.id for r in rules if all(evaluate(n, facts).passed for n in r.conditions)]
+        if (winner.id if winner else None) != (matched[0] if matched else None):
+            raise RuntimeError(
+                f"engine chose {winner.id if winner else None}, explanation "
+                f"{matched[:1]}, for signal {signal.id}"
+            )
+        if winner is None:
+            verdicts.append(
+                skipped("no_rule_matched", contact.id, trace=_trace(_nearest(rules, facts), facts))
+            )
+            continue
+        winners[winner.id].append((contact, facts, matched))
+    for rule_id, chosen in winners.items():
+        rule = context.ruleset.by_id(rule_id)
+        assert rule is not None
+        chosen.sort(key=lambda item: (_RANK.get(item[0].seniority, 99), item[0].id))
+        for position, (contact, facts, matched) in enumerate(chosen):
+            common = {
+                "rule_id": rule.id,
+                "sequence_id": rule.enroll,
+                "matched_rules": matched,
+                "trace": _trace(rule, facts),
+            }
+            if position >= rule.max_per_account:
+                verdicts.append(skipped("max_per_account", contact.id, **common))
+                continue
+            gate = apply_policy(
+                context.policy,
+                context.history,
+                contact=contact,
+                account=account,
+                sequence_id=rule.enroll,
+                as_of=as_of,
+            )
+            common["trace"]["policy"] = gate.checks
+            if gate.reason:
+                verdicts.append(skipped(gate.reason, contact.id, **common))
+                continue
+            verdict = Verdict(
+                signal.id,
+                contact.id,
+                account_id,
+                "enrolled",
+                "enrolled",
+                branch=rule.branch_for(facts),
+                needs_review=gate.needs_review or signal.match_status == "needs_review",
+                **common,
+            )
+            verdict.enrollment_id = context.record_enrollment(verdict, as_of)
+            verdicts.append(verdict)
+    return verdicts

@@ -1,0 +1,140 @@
+"""``signalseq explain EMAIL``: a contact's signals, decisions and enrollments, with reasons."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from signalseq.crm.models import Contact
+from signalseq.decisions.models import Decision
+from signalseq.enrollments.models import Enrollment
+from signalseq.errors import NotFoundError
+from signalseq.signals.models import Signal
+
+
+def _signal(signal: Signal | None) -> dict[str, Any] | None:
+    if signal is None:
+        return None
+    return {
+        "id": signal.id,
+        "kind": signal.kind,
+        "subtype": signal.subtype,
+        "occurred_at": signal.occurred_at.isoformat(),
+        "source": signal.source,
+        "company": signal.company_name or signal.company_domain,
+        "headline": (signal.attributes or {}).get("headline"),
+    }
+
+
+def timeline(session: Session, email: str) -> dict[str, Any]:
+    contact = session.scalar(select(Contact).where(Contact.email == email.strip().lower()))
+    if contact is None:
+        raise NotFoundError(f"no contact with e-mail {email!r}")
+    decisions = session.scalars(
+        select(Decision)
+        .where(
+            or_(
+                Decision.contact_id == contact.id,
+                (Decision.contact_id.is_(None)) & (Decision.account_id == contact.account_id)
+                if contact.account_id
+                else Decision.contact_id == contact.id,
+            )
+        )
+        .order_by(Decision.decided_at, Decision.id)
+    ).all()
+    signals = {
+        s.id: s
+        for s in session.scalars(
+            select(Signal).where(Signal.id.in_({d.signal_id for d in decisions}))
+        )
+    }
+    enrollments = session.scalars(
+        select(Enrollment)
+        .where(Enrollment.contact_id == contact.id)
+        .order_by(Enrollment.enrolled_at)
+    ).all()
+    return {
+        "contact": {
+            "email": contact.email,
+            "name": contact.full_name,
+            "title": contact.title,
+            "seniority": contact.seniority,
+            "account": contact.account.domain if contact.account else None,
+        },
+        "decisions": [
+            {
+                "decided_at": d.decided_at.isoformat(),
+                "outcome": d.outcome,
+                "reason": d.reason,
+                "rule": d.rule_id,
+                "rules_version": d.rules_version,
+                "sequence": d.sequence_id,
+                "branch": d.branch,
+                "other_matching_rules": [r for r in d.matched_rules if r != d.rule_id],
+                "for_this_contact": d.contact_id == contact.id,
+                "signal": _signal(signals.get(d.signal_id)),
+                "trace": d.trace,
+            }
+            for d in decisions
+        ],
+        "enrollments": [
+            {
+                "id": e.id,
+                "sequence": e.sequence_id,
+                "version": e.sequence_version,
+                "branch": e.branch,
+                "state": e.state,
+                "rule": e.rule_id,
+                "signal_id": e.signal_id,
+                "enrolled_at": e.enrolled_at.isoformat(),
+                "needs_review": e.needs_review,
+            }
+            for e in enrollments
+        ],
+    }
+
+
+def render(data: dict[str, Any], console: Console) -> None:
+    contact = data["contact"]
+    console.print(
+        f"[bold]{contact['name']}[/bold] <{contact['email']}> — {contact['title'] or 'no title'} "
+        f"({contact['seniority']}) at {contact['account'] or 'no account'}"
+    )
+    if not data["decisions"]:
+        console.print(
+            "No decisions yet: no signal about this contact or their account has been decided."
+        )
+    for decision in data["decisions"]:
+        signal = decision["signal"] or {}
+        verdict = (
+            "[green]ENROLLED[/green] in " + f"{decision['sequence']}/{decision['branch']}"
+            if decision["outcome"] == "enrolled"
+            else f"[yellow]skipped[/yellow]: {decision['reason']}"
+        )
+        console.print(
+            f"\n{decision['decided_at'][:16]}  {signal.get('kind')} "
+            f"({signal.get('subtype') or '-'}) from {signal.get('source')}: "
+            f"{signal.get('headline') or signal.get('company') or ''}"
+        )
+        who = "" if decision["for_this_contact"] else " (decided for the account, before contacts)"
+        console.print(
+            f"  {verdict}{who} — rule {decision['rule'] or 'none'} @ {decision['rules_version']}"
+        )
+        if decision["other_matching_rules"]:
+            console.print(f"  also matched: {', '.join(decision['other_matching_rules'])}")
+        for condition in decision["trace"].get("conditions", []):
+            mark = "[green]✓[/green]" if condition["passed"] else "[red]✗[/red]"
+            console.print(f"    {mark} {condition['condition']} (actual: {condition['actual']!r})")
+        for check in decision["trace"].get("policy", []):
+            if not check["passed"]:
+                console.print(f"    [red]policy ✗[/red] {check['check']}: {check['detail']}")
+    for enrollment in data["enrollments"]:
+        console.print(
+            f"\nenrollment #{enrollment['id']}: {enrollment['sequence']} v{enrollment['version']} "
+            f"/{enrollment['branch']} — {enrollment['state']} since {enrollment['enrolled_at'][:10]}"
+            f" (rule {enrollment['rule']}, signal #{enrollment['signal_id']})"
+            + (" — needs review" if enrollment["needs_review"] else "")
+        )

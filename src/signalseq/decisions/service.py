@@ -1,0 +1,163 @@
+"""Live decisions: every undecided signal is evaluated once, its verdicts stored as
+decisions, and its enrollments created — each batch one unit of work."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from signalseq.clock import Clock
+from signalseq.crm.models import Account, Contact
+from signalseq.decisions.evaluate import DecisionContext, Verdict, decide_signal, needs_aggregates
+from signalseq.decisions.history import StoreHistory
+from signalseq.decisions.models import Decision
+from signalseq.enrollments.models import Enrollment
+from signalseq.errors import ValidationFailed
+from signalseq.policy.schema import DEFAULT_POLICY, PolicyFile
+from signalseq.rules.engine import RuleEngine
+from signalseq.rules.ruleset import RuleSet, compile_rules
+from signalseq.signals.aggregates import account_aggregates
+from signalseq.signals.models import Signal
+from signalseq.store.db import Database
+from signalseq.workspace.loader import Workspace
+
+BATCH = 200
+
+
+@dataclass
+class DecideReport:
+    rules_version: str
+    signals: int = 0
+    outcomes: Counter[str] = field(default_factory=Counter)
+    by_rule: Counter[str] = field(default_factory=Counter)
+    verdicts: list[Verdict] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "rules_version": self.rules_version,
+            "signals": self.signals,
+            "outcomes": dict(self.outcomes),
+            "enrolled_by_rule": dict(self.by_rule),
+        }
+
+
+def workspace_rules(workspace: Workspace) -> tuple[RuleSet, PolicyFile, dict[str, int]]:
+    ruleset, problems = compile_rules(workspace)
+    if problems:
+        raise ValidationFailed(problems)
+    policy_file = workspace.one("policy")
+    policy = policy_file.model if policy_file else DEFAULT_POLICY
+    versions = {m.id: m.version for m in workspace.models("sequence")}
+    return ruleset, policy, versions
+
+
+def _contacts(session: Session, account: Account | None, signal: Signal) -> list[Contact]:
+    contacts = list(account.contacts) if account is not None else []
+    if signal.contact_id is not None and all(c.id != signal.contact_id for c in contacts):
+        person = session.get(Contact, signal.contact_id)
+        if person is not None:
+            contacts.append(person)
+    return contacts
+
+
+def _store(session: Session, verdict: Verdict, version: str, now: datetime) -> None:
+    session.add(
+        Decision(
+            signal_id=verdict.signal_id,
+            contact_id=verdict.contact_id,
+            account_id=verdict.account_id,
+            outcome=verdict.outcome,
+            reason=verdict.reason,
+            rule_id=verdict.rule_id,
+            rules_version=version,
+            sequence_id=verdict.sequence_id,
+            branch=verdict.branch,
+            matched_rules=verdict.matched_rules,
+            trace=verdict.trace,
+            enrollment_id=verdict.enrollment_id,
+            decided_at=now,
+        )
+    )
+
+
+def decide_pending(
+    database: Database,
+    workspace: Workspace,
+    clock: Clock,
+    *,
+    limit: int | None = None,
+    keep_verdicts: bool = False,
+) -> DecideReport:
+    ruleset, policy, versions = workspace_rules(workspace)
+    engine = RuleEngine(ruleset)
+    report = DecideReport(ruleset.version)
+    while limit is None or report.signals < limit:
+        with database.unit_of_work() as session:
+            signals = session.scalars(
+                select(Signal)
+                .where(Signal.decided_at.is_(None))
+                .order_by(Signal.occurred_at, Signal.id)
+                .limit(BATCH)
+            ).all()
+            if not signals:
+                break
+            history = StoreHistory(session)
+
+            def record(verdict: Verdict, at: datetime, session: Session = session) -> int:
+                assert verdict.contact_id is not None and verdict.sequence_id and verdict.branch
+                enrollment = Enrollment(
+                    contact_id=verdict.contact_id,
+                    account_id=verdict.account_id,
+                    sequence_id=verdict.sequence_id,
+                    sequence_version=versions[verdict.sequence_id],
+                    branch=verdict.branch,
+                    rule_id=verdict.rule_id or "",
+                    signal_id=verdict.signal_id,
+                    needs_review=verdict.needs_review,
+                    enrolled_at=at,
+                )
+                session.add(enrollment)
+                session.flush()
+                return enrollment.id
+
+            context = DecisionContext(ruleset, engine, policy, history, record)
+            accounts = {
+                a.id: a
+                for a in session.scalars(
+                    select(Account)
+                    .options(selectinload(Account.contacts))
+                    .where(Account.id.in_({s.account_id for s in signals if s.account_id}))
+                )
+            }
+            for signal in signals:
+                now = clock.now()
+                account = accounts.get(signal.account_id) if signal.account_id else None
+                aggregates = (
+                    account_aggregates(session, account.id, signal.occurred_at)
+                    if account is not None and needs_aggregates(ruleset, signal.kind)
+                    else {}
+                )
+                verdicts = decide_signal(
+                    context,
+                    signal=signal,
+                    account=account,
+                    contacts=_contacts(session, account, signal),
+                    signal_contact_id=signal.contact_id,
+                    aggregates=aggregates,
+                    as_of=now,
+                )
+                for verdict in verdicts:
+                    _store(session, verdict, ruleset.version, now)
+                    report.outcomes[verdict.reason] += 1
+                    if verdict.outcome == "enrolled":
+                        report.by_rule[verdict.rule_id or ""] += 1
+                if keep_verdicts:
+                    report.verdicts.extend(verdicts)
+                signal.decided_at = now
+                report.signals += 1
+    return report

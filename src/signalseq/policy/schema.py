@@ -1,0 +1,70 @@
+"""``rules/policy.yaml``: the contact policy applied after a rule matches."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, field_validator
+
+from signalseq.normalize.domains import normalize_domain
+from signalseq.normalize.places import normalize_country
+from signalseq.workspace.schema import WorkspaceModel
+
+Jurisdiction = Literal["allowed", "blocked", "needs_review"]
+
+
+class Suppression(WorkspaceModel):
+    addresses: list[str] = Field(default_factory=list)
+    domains: list[str] = Field(default_factory=list)
+
+    @field_validator("addresses")
+    @classmethod
+    def _addresses(cls, value: list[str]) -> list[str]:
+        return [a.strip().lower() for a in value]
+
+    @field_validator("domains")
+    @classmethod
+    def _domains(cls, value: list[str]) -> list[str]:
+        domains = []
+        for raw in value:
+            domain = normalize_domain(raw)
+            if domain is None:
+                raise ValueError(f"not a domain: {raw!r}")
+            domains.append(domain)
+        return domains
+
+
+class Jurisdictions(WorkspaceModel):
+    default: Jurisdiction = "blocked"
+    countries: dict[str, Jurisdiction] = Field(default_factory=dict)
+
+    @field_validator("countries")
+    @classmethod
+    def _countries(cls, value: dict[str, Jurisdiction]) -> dict[str, Jurisdiction]:
+        result = {}
+        for raw, status in value.items():
+            code = normalize_country(str(raw))
+            if code is None:
+                raise ValueError(f"unknown country {raw!r}")
+            result[code] = status
+        return result
+
+
+class Exclusions(WorkspaceModel):
+    customers: bool = True
+    open_opportunities: bool = True
+
+
+class PolicyFile(WorkspaceModel):
+    suppression: Suppression = Field(default_factory=Suppression)
+    exclusivity: Literal["one_active", "one_per_sequence", "none"] = "one_active"
+    cooldown_days: int = Field(default=90, ge=0, le=3650)
+    cooldowns: dict[str, int] = Field(default_factory=dict, description="per sequence id")
+    min_days_since_last_touch: int = Field(default=14, ge=0, le=365)
+    max_new_enrollments_per_account_30d: int = Field(default=3, ge=1, le=1000)
+    jurisdictions: Jurisdictions = Field(default_factory=Jurisdictions)
+    exclude: Exclusions = Field(default_factory=Exclusions)
+    require_channel: bool = True
+
+
+DEFAULT_POLICY = PolicyFile()
