@@ -59,13 +59,17 @@ def _account_level(rule: CompiledRule) -> tuple[Node, ...]:
     return tuple(node for node in rule.conditions if not _uses_contact(node))
 
 
-def _trace(rule: CompiledRule | None, facts: dict[str, Any]) -> dict[str, Any]:
+def _trace(
+    rule: CompiledRule | None, facts: dict[str, Any], *, with_contact: bool = True
+) -> dict[str, Any]:
+    """The rule's conditions with actual values (account-level: contact ones not evaluated)."""
     if rule is None:
         return {}
+    nodes = rule.conditions if with_contact else _account_level(rule)
     return {
         "rule": rule.id,
         "location": rule.location,
-        "conditions": [evaluate(node, facts).as_dict() for node in rule.conditions],
+        "conditions": [evaluate(node, facts).as_dict() for node in nodes],
     }
 
 
