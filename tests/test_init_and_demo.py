@@ -28,11 +28,22 @@ def test_repository_root_is_the_shipped_default_workspace():
         assert path.resolve().parent == REPO_ROOT / "src" / "signalseq" / "default_workspace"
 
 
+def _an_enrolled_email(run_cli):
+    for contact in json.loads(run_cli("contacts", "list", "--json").stdout):
+        data = json.loads(run_cli("explain", contact["email"], "--json").stdout)
+        if data["enrollments"]:
+            return contact["email"]
+    raise AssertionError("nobody enrolled")
+
+
 def test_demo_imports_the_samples_and_prints_the_summary(tmp_path, run_cli):
     workspace = tmp_path / "ws"
     run_cli("init", workspace)
     result = run_cli("demo")
     assert result.exit_code == 0, result.output
+    assert "Decisions (rules" in result.stdout
+    decided = json.loads(run_cli("explain", "--json", _an_enrolled_email(run_cli)).stdout)
+    assert decided["enrollments"], "the demo enrolls contacts"
     assert "Imports" in result.stdout and "Accounts and contacts" in result.stdout
     report = json.loads(run_cli("demo", "--json").stdout)
     imports = {item["kind"]: item for item in report["imports"]}

@@ -7,6 +7,7 @@ from rich.console import Console
 from rich.table import Table
 
 from signalseq.cli.context import print_json, state
+from signalseq.cli.decision_cmds import print_decisions
 from signalseq.cli.signal_cmds import print_ingest
 from signalseq.demo.service import DemoReport, run_demo
 
@@ -56,6 +57,8 @@ def _print(report: DemoReport, cli_out: Console) -> None:
             str(statuses.get("unmatched", 0)),
         )
     cli_out.print(signals)
+    if report.decisions is not None:
+        print_decisions(report.decisions, cli_out)
 
 
 def register(app: typer.Typer) -> None:

@@ -15,6 +15,7 @@ from signalseq.crm.importer import ImportReport, import_accounts, import_contact
 from signalseq.settings import Settings
 from signalseq.signals.ingest import SourceReport
 from signalseq.signals.models import Signal
+from signalseq.decisions.service import DecideReport, decide_pending
 from signalseq.signals.service import ingest
 from signalseq.store.db import Database
 from signalseq.workspace.loader import load_workspace
@@ -33,6 +34,7 @@ class DemoReport:
     totals: dict[str, int] = field(default_factory=dict)
     ingest: list[SourceReport] = field(default_factory=list)
     signals: dict[str, dict[str, int]] = field(default_factory=dict)
+    decisions: DecideReport | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -74,4 +76,5 @@ def run_demo(settings: Settings, database: Database) -> DemoReport:
             )
         ):
             report.signals.setdefault(kind, {})[status] = count
+    report.decisions = decide_pending(database, workspace, SystemClock())
     return report
