@@ -11,6 +11,7 @@ import typer
 
 from signalseq import __version__
 from signalseq.cli import (
+    backtest_cmds,
     crm_cmds,
     db_cmds,
     deadletter_cmds,
@@ -64,6 +65,7 @@ deadletter_cmds.register(app)
 signal_cmds.register(app)
 serve_cmds.register(app)
 decision_cmds.register(app)
+backtest_cmds.register(app)
 demo_cmds.register(app)
 
 

@@ -12,10 +12,10 @@ from sqlalchemy import func, select
 from signalseq.clock import SystemClock
 from signalseq.crm import repository
 from signalseq.crm.importer import ImportReport, import_accounts, import_contacts
+from signalseq.decisions.service import DecideReport, decide_pending
 from signalseq.settings import Settings
 from signalseq.signals.ingest import SourceReport
 from signalseq.signals.models import Signal
-from signalseq.decisions.service import DecideReport, decide_pending
 from signalseq.signals.service import ingest
 from signalseq.store.db import Database
 from signalseq.workspace.loader import load_workspace

@@ -82,7 +82,9 @@ def _who_conditions(rule: TriggerRule, loc: tuple[Any, ...]) -> list[Node]:
 def rules_version(workspace: Workspace) -> str:
     digest = hashlib.sha256()
     for loaded in sorted(workspace.all("trigger"), key=lambda f: str(f.path)):
-        digest.update(workspace.relative(loaded.path).encode() + b"\0")
+        # relative to the rules folder, so the same rules have the same version wherever they live
+        name = workspace.relative(loaded.path).removeprefix("rules/")
+        digest.update(name.encode() + b"\0")
         digest.update(loaded.path.read_bytes() + b"\0")
     return digest.hexdigest()[:16]
 

@@ -9,6 +9,8 @@ from signalseq.connectors.config import ConnectorFile
 from signalseq.connectors.workspace import check_connectors
 from signalseq.policy.schema import PolicyFile
 from signalseq.rules.ruleset import check_rules
+
+__all__ = ["CHECKS", "KINDS", "check_rules", "rules_dir_kinds"]
 from signalseq.rules.schema import TriggerFile
 from signalseq.sequences.schema import SequenceFile
 from signalseq.workspace.config import WorkspaceConfig
@@ -23,3 +25,14 @@ KINDS: list[FileKind] = [
 ]
 
 CHECKS: list[Check] = [check_connectors, check_rules]
+
+
+def rules_dir_kinds() -> list[FileKind]:
+    """The kinds of a bare rules folder (triggers/, sequences/, policy.yaml), as used by
+    `backtest --rules DIR` and `--compare`."""
+    prefix = "rules/"
+    return [
+        FileKind(k.name, tuple(p.removeprefix(prefix) for p in k.patterns), k.model)
+        for k in KINDS
+        if k.name in ("sequence", "trigger", "policy")
+    ]

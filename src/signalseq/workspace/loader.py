@@ -71,14 +71,18 @@ def _matching(root: Path, kind: FileKind) -> list[Path]:
     return sorted(found)
 
 
-def validate_workspace(root: Path) -> tuple[Workspace, list[Problem]]:
+def validate_workspace(
+    root: Path, *, kinds: list[FileKind] | None = None, checks: list[Check] | None = None
+) -> tuple[Workspace, list[Problem]]:
     """Every problem in every file, never just the first."""
-    from signalseq.workspace.kinds import CHECKS, KINDS
+    from signalseq.workspace import kinds as registry
 
+    KINDS = registry.KINDS if kinds is None else kinds
+    CHECKS = registry.CHECKS if checks is None else checks
     root = root.resolve()
     if not root.is_dir():
         raise UsageError(f"{root}: no such folder")
-    if not (root / WORKSPACE_FILE).is_file():
+    if kinds is None and not (root / WORKSPACE_FILE).is_file():
         raise UsageError(
             f"{root}: not a signalseq workspace (no {WORKSPACE_FILE}; create one with "
             "`signalseq init DIR`)"

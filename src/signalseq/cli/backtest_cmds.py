@@ -1,0 +1,116 @@
+"""``backtest``: replay signals through rules, alone or compared with other rules."""
+
+from __future__ import annotations
+
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from signalseq.cli.context import progress_bar, state
+from signalseq.clock import ensure_utc
+from signalseq.decisions.backtest import compare, dumps, report, run_backtest
+from signalseq.decisions.sources import load_rules_dir, load_rules_source
+from signalseq.workspace.loader import load_workspace
+
+_FORMATS = ["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M:%S%z"]
+
+
+def _counts(console: Console, title: str, counts: dict[str, int]) -> None:
+    if not counts:
+        return
+    table = Table(title, "count")
+    for name, count in counts.items():
+        table.add_row(name, str(count))
+    console.print(table)
+
+
+def _print_report(data: dict[str, object], console: Console) -> None:
+    console.print(
+        f"rules {data['rules_version']}: {data['signals_replayed']} signals replayed, "
+        f"{data['decisions']} decisions, {data['enrollments']} enrollments of "
+        f"{data['distinct_contacts']} contacts at {data['distinct_accounts']} accounts"
+    )
+    for key, title in (
+        ("by_rule", "rule"),
+        ("by_sequence", "sequence"),
+        ("by_branch", "sequence/branch"),
+        ("by_week", "week"),
+        ("skips", "skipped because"),
+    ):
+        _counts(console, title, data[key])  # type: ignore[arg-type]
+    top = data["top_accounts"]
+    if top:
+        _counts(console, "top accounts", {name: count for name, count in top})  # type: ignore[union-attr]
+
+
+def _print_diff(diff: dict[str, list[dict[str, object]]], console: Console) -> None:
+    console.print(f"rules {diff['rules_version']} compared with {diff['compared_with']}")
+    for key, title in (
+        ("newly_enrolled", "Newly enrolled"),
+        ("no_longer_enrolled", "No longer enrolled"),
+        ("moved", "Moved to another sequence or branch"),
+    ):
+        rows = diff[key]
+        table = Table(
+            "contact",
+            "sequence/branch",
+            "rule",
+            "the other rules say",
+            title=f"{title}: {len(rows)}",
+        )
+        for row in rows:
+            where = f"{row['sequence']}/{row['branch']}" + (
+                f" (was {row['before']})" if "before" in row else ""
+            )
+            table.add_row(str(row["email"]), where, str(row["rule"]), str(row["other_side"]))
+        console.print(table)
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def backtest(
+        ctx: typer.Context,
+        rules: Path | None = typer.Option(
+            None, "--rules", help="A rules folder (default: the workspace's)."
+        ),
+        since: datetime | None = typer.Option(
+            None, "--since", formats=_FORMATS, help="First signal time (UTC)."
+        ),
+        until: datetime | None = typer.Option(
+            None, "--until", formats=_FORMATS, help="Last signal time (UTC)."
+        ),
+        signals: Path | None = typer.Option(
+            None, "--signals", help="Replay canonical signals from JSONL."
+        ),
+        compare_with: str | None = typer.Option(
+            None,
+            "--compare",
+            help="Other rules: a rules folder or a git revision of the workspace.",
+        ),
+        as_json: bool = typer.Option(False, "--json", help="Print JSON (sorted, reproducible)."),
+    ) -> None:
+        """Replay stored signals (or a file) through rules on a simulated clock; writes nothing."""
+        cli = state(ctx)
+        root = cli.settings.workspace_path
+        current = load_rules_dir(rules.resolve()) if rules else load_workspace(root)
+        window = {
+            "since": ensure_utc(since) if since else None,
+            "until": ensure_utc(until) if until else None,
+            "signals_file": signals,
+        }
+        with progress_bar("backtest", None) as advance:
+            result = run_backtest(cli.database, current, progress=advance, **window)  # type: ignore[arg-type]
+            other = None
+            if compare_with:
+                other = run_backtest(cli.database, load_rules_source(root, compare_with), **window)  # type: ignore[arg-type]
+        data = compare(result, other) if other else report(result)
+        if as_json:
+            sys.stdout.write(dumps(data) + "\n")
+        elif other:
+            _print_diff(data, cli.out)  # type: ignore[arg-type]
+        else:
+            _print_report(data, cli.out)

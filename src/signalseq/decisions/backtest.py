@@ -1,0 +1,330 @@
+"""Replay signals through a rule set on a simulated clock, in isolation from live data:
+nothing is written; the policy sees only the simulated enrollments. Same input and
+rules give byte-identical output."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from signalseq.crm.models import Account, Contact
+from signalseq.decisions.evaluate import DecisionContext, Verdict, decide_signal, needs_aggregates
+from signalseq.decisions.history import MemoryHistory
+from signalseq.decisions.service import workspace_rules
+from signalseq.errors import UsageError
+from signalseq.policy.models import SuppressionEntry
+from signalseq.resolve.matcher import Resolver
+from signalseq.rules.engine import RuleEngine
+from signalseq.signals.models import Signal
+from signalseq.signals.schemas import SignalIn
+from signalseq.signals.window import WindowAggregates
+from signalseq.store.db import Database
+from signalseq.workspace.loader import Workspace
+
+LOOKBACK = timedelta(days=365)
+
+
+@dataclass(slots=True)
+class SignalView:
+    id: int
+    kind: str
+    subtype: str | None
+    source: str
+    occurred_at: datetime
+    confidence: float
+    match_status: str
+    account_match_score: float
+    attributes: dict[str, Any]
+    account_id: int | None
+    contact_id: int | None
+    actor_key: str | None
+
+
+@dataclass
+class BacktestResult:
+    rules_version: str
+    verdicts: list[Verdict] = field(default_factory=list)
+    when: dict[int, datetime] = field(default_factory=dict)
+    replayed: int = 0
+    domains: dict[int, str] = field(default_factory=dict)
+    emails: dict[int, str] = field(default_factory=dict)
+
+    def enrolled(self) -> dict[int, Verdict]:
+        first: dict[int, Verdict] = {}
+        for verdict in self.verdicts:
+            if verdict.outcome == "enrolled" and verdict.contact_id is not None:
+                first.setdefault(verdict.contact_id, verdict)
+        return first
+
+
+def _stored_views(
+    session: Session, since: datetime | None, until: datetime | None
+) -> Iterator[SignalView]:
+    query = select(
+        Signal.id,
+        Signal.kind,
+        Signal.subtype,
+        Signal.source,
+        Signal.occurred_at,
+        Signal.confidence,
+        Signal.match_status,
+        Signal.account_match_score,
+        Signal.attributes,
+        Signal.account_id,
+        Signal.contact_id,
+        Signal.actor_key,
+    )
+    if since is not None:
+        query = query.where(Signal.occurred_at > since - LOOKBACK)
+    if until is not None:
+        query = query.where(Signal.occurred_at <= until)
+    for row in session.execute(
+        query.order_by(Signal.occurred_at, Signal.id).execution_options(yield_per=5000)
+    ):
+        yield SignalView(*row)
+
+
+def _file_views(session: Session, path: Path) -> Iterator[SignalView]:
+    """Canonical signals from JSONL, resolved against the store's accounts (read-only)."""
+    if not path.is_file():
+        raise UsageError(f"{path}: no such file")
+    resolver = Resolver(session)
+    with path.open(encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+                if isinstance(record, dict):
+                    record.setdefault("source", path.name)
+                signal = SignalIn.model_validate(record)
+            except json.JSONDecodeError as exc:
+                raise UsageError(f"{path}:{number} invalid JSON: {exc.msg}") from exc
+            except ValidationError as exc:
+                first = exc.errors()[0]
+                raise UsageError(
+                    f"{path}:{number} {'.'.join(map(str, first['loc']))}: {first['msg']}"
+                ) from exc
+            account = resolver.match_account(
+                signal.company.name, signal.company.domain, signal.company.crm_id
+            )
+            person = signal.person
+            contact, contact_account = (
+                resolver.match_contact(
+                    email=person.email if person else None,
+                    linkedin_url=person.linkedin_url if person else None,
+                    name=person.name if person else None,
+                    account_id=account.account_id,
+                )
+                if person
+                else (None, None)
+            )
+            account_id = account.account_id or contact_account
+            yield SignalView(
+                -number,
+                signal.kind,
+                signal.subtype,
+                signal.source,
+                signal.occurred_at,
+                signal.confidence,
+                account.status
+                if account.account_id
+                else ("matched" if contact_account else "unmatched"),
+                account.score,
+                signal.attributes,
+                account_id,
+                contact.contact_id if contact else None,
+                signal.attributes.get("anonymous_id") or (person.email if person else None),
+            )
+
+
+def run_backtest(
+    database: Database,
+    rules: Workspace,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    signals_file: Path | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> BacktestResult:
+    ruleset, policy, versions = workspace_rules(rules)
+    engine = RuleEngine(ruleset)
+    result = BacktestResult(ruleset.version)
+    with database.unit_of_work() as session:
+        accounts = {
+            a.id: a
+            for a in session.scalars(select(Account).options(selectinload(Account.contacts)))
+        }
+        loose = {
+            c.id: c for c in session.scalars(select(Contact).where(Contact.account_id.is_(None)))
+        }
+        suppressed = {
+            (s.kind, s.value): s.reason for s in session.scalars(select(SuppressionEntry))
+        }
+        history = MemoryHistory(suppressed)
+
+        def record(verdict: Verdict, at: datetime) -> int | None:
+            assert verdict.contact_id is not None and verdict.sequence_id
+            history.add(verdict.contact_id, verdict.account_id, verdict.sequence_id, at)
+            return None
+
+        context = DecisionContext(ruleset, engine, policy, history, record)
+        views = list(
+            _file_views(session, signals_file)
+            if signals_file
+            else _stored_views(session, since, until)
+        )
+        views.sort(key=lambda v: (v.occurred_at, v.id))
+        windows = WindowAggregates()
+        for view in views:
+            windows.add(view.account_id, view.kind, view.subtype, view.occurred_at, view.actor_key)
+        wanted = {kind: needs_aggregates(ruleset, kind) for kind in {v.kind for v in views}}
+        contacts_by_id = {c.id: c for a in accounts.values() for c in a.contacts} | loose
+        for view in views:
+            if (since is not None and view.occurred_at < since) or (
+                until is not None and view.occurred_at > until
+            ):
+                continue
+            account = accounts.get(view.account_id) if view.account_id else None
+            contacts = list(account.contacts) if account else []
+            if view.contact_id is not None and all(c.id != view.contact_id for c in contacts):
+                person = contacts_by_id.get(view.contact_id)
+                if person is not None:
+                    contacts.append(person)
+            history.set_now(view.occurred_at)
+            aggregates = (
+                windows.as_of(account.id, view.occurred_at) if account and wanted[view.kind] else {}
+            )
+            verdicts = decide_signal(
+                context,
+                signal=view,
+                account=account,
+                contacts=contacts,
+                signal_contact_id=view.contact_id,
+                aggregates=aggregates,
+                as_of=view.occurred_at,
+            )
+            result.verdicts.extend(verdicts)
+            result.when[view.id] = view.occurred_at
+            result.replayed += 1
+            if progress:
+                progress(1)
+        result.domains = {a.id: a.domain or a.name for a in accounts.values()}
+        result.emails = {c.id: c.email or c.full_name for c in contacts_by_id.values()}
+    del versions
+    return result
+
+
+def report(result: BacktestResult) -> dict[str, Any]:
+    """The summary: enrollments per rule, sequence, branch and ISO week; distinct contacts
+    and accounts; skips by reason; top accounts. Sorted, so output is reproducible."""
+    enrolled = [v for v in result.verdicts if v.outcome == "enrolled"]
+    weeks: Counter[str] = Counter()
+    for verdict in enrolled:
+        year, week, _ = result.when[verdict.signal_id].isocalendar()
+        weeks[f"{year}-W{week:02d}"] += 1
+    top: Counter[str] = Counter(
+        result.domains.get(v.account_id, "?") for v in enrolled if v.account_id
+    )
+    by_branch: dict[str, int] = defaultdict(int)
+    for verdict in enrolled:
+        by_branch[f"{verdict.sequence_id}/{verdict.branch}"] += 1
+    return {
+        "rules_version": result.rules_version,
+        "signals_replayed": result.replayed,
+        "decisions": len(result.verdicts),
+        "enrollments": len(enrolled),
+        "distinct_contacts": len({v.contact_id for v in enrolled}),
+        "distinct_accounts": len({v.account_id for v in enrolled if v.account_id}),
+        "by_rule": dict(sorted(Counter(v.rule_id for v in enrolled if v.rule_id).items())),
+        "by_sequence": dict(
+            sorted(Counter(v.sequence_id for v in enrolled if v.sequence_id).items())
+        ),
+        "by_branch": dict(sorted(by_branch.items())),
+        "by_week": dict(sorted(weeks.items())),
+        "skips": dict(
+            sorted(Counter(v.reason for v in result.verdicts if v.outcome == "skipped").items())
+        ),
+        "top_accounts": [
+            [name, count] for name, count in sorted(top.items(), key=lambda i: (-i[1], i[0]))[:10]
+        ],
+    }
+
+
+def _why(verdict: Verdict | None) -> str:
+    if verdict is None:
+        return "no decision (signal not replayed)"
+    if verdict.outcome == "enrolled":
+        return f"enrolled by {verdict.rule_id}"
+    failed = [c["condition"] for c in verdict.trace.get("conditions", []) if not c["passed"]]
+    policy = [
+        c["check"] + ": " + c["detail"] for c in verdict.trace.get("policy", []) if not c["passed"]
+    ]
+    detail = failed[0] if failed else (policy[0] if policy else "")
+    rule = verdict.rule_id or verdict.trace.get("rule")
+    return f"{verdict.reason}" + (
+        f" ({rule}: {detail})" if detail else (f" ({rule})" if rule else "")
+    )
+
+
+def compare(current: BacktestResult, other: BacktestResult) -> dict[str, Any]:
+    """Who would be newly enrolled, no longer enrolled, or moved — and why."""
+    now, before = current.enrolled(), other.enrolled()
+    other_by_key = {(v.signal_id, v.contact_id): v for v in other.verdicts}
+    current_by_key = {(v.signal_id, v.contact_id): v for v in current.verdicts}
+
+    def lookup(
+        table: dict[tuple[int, int | None], Verdict], signal_id: int, contact_id: int
+    ) -> Verdict | None:
+        # a signal stopped before its contacts was decided once, for the account
+        return table.get((signal_id, contact_id)) or table.get((signal_id, None))
+
+    def entry(contact_id: int, verdict: Verdict, counterpart: Verdict | None) -> dict[str, Any]:
+        return {
+            "contact_id": contact_id,
+            "email": current.emails.get(contact_id),
+            "sequence": verdict.sequence_id,
+            "branch": verdict.branch,
+            "rule": verdict.rule_id,
+            "signal_id": verdict.signal_id,
+            "other_side": _why(counterpart),
+        }
+
+    added = [
+        entry(c, v, lookup(other_by_key, v.signal_id, c))
+        for c, v in sorted(now.items())
+        if c not in before
+    ]
+    removed = [
+        entry(c, v, lookup(current_by_key, v.signal_id, c))
+        for c, v in sorted(before.items())
+        if c not in now
+    ]
+    moved = [
+        {
+            **entry(c, v, before[c]),
+            "before": f"{before[c].sequence_id}/{before[c].branch} by {before[c].rule_id}",
+        }
+        for c, v in sorted(now.items())
+        if c in before and (before[c].sequence_id, before[c].branch) != (v.sequence_id, v.branch)
+    ]
+    return {
+        "rules_version": current.rules_version,
+        "compared_with": other.rules_version,
+        "newly_enrolled": added,
+        "no_longer_enrolled": removed,
+        "moved": moved,
+    }
+
+
+def dumps(data: Any) -> str:
+    return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False, default=str)
