@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.console import Console
@@ -28,7 +29,7 @@ def _counts(console: Console, title: str, counts: dict[str, int]) -> None:
     console.print(table)
 
 
-def _print_report(data: dict[str, object], console: Console) -> None:
+def _print_report(data: dict[str, Any], console: Console) -> None:
     console.print(
         f"rules {data['rules_version']}: {data['signals_replayed']} signals replayed, "
         f"{data['decisions']} decisions, {data['enrollments']} enrollments of "
@@ -41,13 +42,13 @@ def _print_report(data: dict[str, object], console: Console) -> None:
         ("by_week", "week"),
         ("skips", "skipped because"),
     ):
-        _counts(console, title, data[key])  # type: ignore[arg-type]
+        _counts(console, title, data[key])
     top = data["top_accounts"]
     if top:
-        _counts(console, "top accounts", {name: count for name, count in top})  # type: ignore[union-attr]
+        _counts(console, "top accounts", {name: count for name, count in top})
 
 
-def _print_diff(diff: dict[str, list[dict[str, object]]], console: Console) -> None:
+def _print_diff(diff: dict[str, Any], console: Console) -> None:
     console.print(f"rules {diff['rules_version']} compared with {diff['compared_with']}")
     for key, title in (
         ("newly_enrolled", "Newly enrolled"),
@@ -97,20 +98,30 @@ def register(app: typer.Typer) -> None:
         cli = state(ctx)
         root = cli.settings.workspace_path
         current = load_rules_dir(rules.resolve()) if rules else load_workspace(root)
-        window = {
-            "since": ensure_utc(since) if since else None,
-            "until": ensure_utc(until) if until else None,
-            "signals_file": signals,
-        }
+        first = ensure_utc(since) if since else None
+        last = ensure_utc(until) if until else None
         with progress_bar("backtest", None) as advance:
-            result = run_backtest(cli.database, current, progress=advance, **window)  # type: ignore[arg-type]
+            result = run_backtest(
+                cli.database,
+                current,
+                since=first,
+                until=last,
+                signals_file=signals,
+                progress=advance,
+            )
             other = None
             if compare_with:
-                other = run_backtest(cli.database, load_rules_source(root, compare_with), **window)  # type: ignore[arg-type]
+                other = run_backtest(
+                    cli.database,
+                    load_rules_source(root, compare_with),
+                    since=first,
+                    until=last,
+                    signals_file=signals,
+                )
         data = compare(result, other) if other else report(result)
         if as_json:
             sys.stdout.write(dumps(data) + "\n")
         elif other:
-            _print_diff(data, cli.out)  # type: ignore[arg-type]
+            _print_diff(data, cli.out)
         else:
             _print_report(data, cli.out)

@@ -144,17 +144,17 @@ def decide_signal(
             continue
         winners[winner.id].append((contact, facts, matched))
     for rule_id, chosen in winners.items():
-        rule = context.ruleset.by_id(rule_id)
-        assert rule is not None
+        winning = context.ruleset.by_id(rule_id)
+        assert winning is not None
         chosen.sort(key=lambda item: (_RANK.get(item[0].seniority, 99), item[0].id))
         for position, (contact, facts, matched) in enumerate(chosen):
-            common = {
-                "rule_id": rule.id,
-                "sequence_id": rule.enroll,
+            common: dict[str, Any] = {
+                "rule_id": winning.id,
+                "sequence_id": winning.enroll,
                 "matched_rules": matched,
-                "trace": _trace(rule, facts),
+                "trace": _trace(winning, facts),
             }
-            if position >= rule.max_per_account:
+            if position >= winning.max_per_account:
                 verdicts.append(skipped("max_per_account", contact.id, **common))
                 continue
             gate = apply_policy(
@@ -162,7 +162,7 @@ def decide_signal(
                 context.history,
                 contact=contact,
                 account=account,
-                sequence_id=rule.enroll,
+                sequence_id=winning.enroll,
                 as_of=as_of,
             )
             common["trace"]["policy"] = gate.checks
@@ -175,7 +175,7 @@ def decide_signal(
                 account_id,
                 "enrolled",
                 "enrolled",
-                branch=rule.branch_for(facts),
+                branch=winning.branch_for(facts),
                 needs_review=gate.needs_review or signal.match_status == "needs_review",
                 **common,
             )

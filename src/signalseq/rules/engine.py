@@ -34,7 +34,7 @@ CATCH_ALL = "zz_no_rule_matched"
 _LOWEST = 1_000_000
 
 
-class QuietHost(Host):
+class QuietHost(Host):  # type: ignore[misc]
     """A durable_rules host that starts no background threads."""
 
     def _run(self) -> None:

@@ -104,7 +104,7 @@ class _Builder:
         )
 
 
-class _Loader(yaml.SafeLoader):
+class _Loader(yaml.SafeLoader):  # type: ignore[misc]
     """YAML 1.2 booleans: only true/false. In YAML 1.1 `on`, `no` and `y` are booleans,
     which turns a rule's `on:` key into True and Norway (`country: NO`) into False."""
 
