@@ -165,3 +165,46 @@ def test_engine_agrees_with_the_explanation_evaluator(make_workspace, facts):
     ruleset = _ruleset(make_workspace)
     winner = RuleEngine(ruleset).winner(facts)
     assert (winner.id if winner else None) == expected_winner(ruleset, facts)
+
+
+def test_changed_rules_are_swapped_in_and_broken_ones_are_not(make_workspace, caplog):
+    import os
+    import time
+
+    from signalseq.rules.watcher import RulesWatcher
+
+    root = make_workspace(
+        {
+            "workspace.yaml": "name: t\n",
+            "rules/sequences/outreach.yaml": SEQUENCE,
+            "rules/triggers/main.yaml": RULES,
+        }
+    )
+    watcher = RulesWatcher(root)
+    first = watcher.current()
+    assert watcher.current() is first, "unchanged files: the same rules, nothing reloaded"
+    rules_file = root / "rules" / "triggers" / "main.yaml"
+
+    def rewrite(text: str) -> None:
+        rules_file.write_text(text)
+        later = time.time() + 5
+        os.utime(rules_file, (later, later))
+
+    rewrite(RULES.replace("priority: 300", "priority: 301"))
+    second = watcher.current()
+    assert second.ruleset.version != first.ruleset.version
+    assert second.ruleset.by_id("big-round").priority == 301
+    facts = {
+        "signal.kind": "funding",
+        "signal.amount_usd": 25_000_000,
+        "signal.round": "series_b",
+        "account.tier": 1,
+    }
+    assert second.engine.winner(facts).id == "big-round"
+
+    rewrite(RULES.replace("enroll: outreach", "enroll: nowhere", 1))
+    with caplog.at_level("ERROR", logger="signalseq.rules"):
+        third = watcher.current()
+    assert third is second, "a broken file leaves the previous version running"
+    assert any("unknown sequence 'nowhere'" in r.getMessage() for r in caplog.records)
+    assert watcher.last_problems and "rules/triggers/main.yaml" in watcher.last_problems[0]

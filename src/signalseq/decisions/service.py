@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -21,6 +21,9 @@ from signalseq.errors import ValidationFailed
 from signalseq.policy.schema import DEFAULT_POLICY, PolicyFile
 from signalseq.rules.engine import RuleEngine
 from signalseq.rules.ruleset import RuleSet, compile_rules
+
+if TYPE_CHECKING:
+    pass
 from signalseq.signals.aggregates import account_aggregates
 from signalseq.signals.models import Signal
 from signalseq.store.db import Database

@@ -1,0 +1,76 @@
+"""Rules that reload themselves: a running worker calls ``current()`` each tick.
+
+When the rule files change, the new set is loaded, compiled and checked; only a clean
+set replaces the old one (one atomic swap). A broken file leaves the previous version
+running and logs every problem.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from signalseq.errors import ValidationFailed
+from signalseq.policy.schema import PolicyFile
+from signalseq.rules.engine import RuleEngine
+from signalseq.rules.ruleset import RuleSet
+from signalseq.workspace.loader import load_workspace
+
+log = logging.getLogger("signalseq.rules")
+
+
+@dataclass(frozen=True)
+class LoadedRules:
+    ruleset: RuleSet
+    policy: PolicyFile
+    sequence_versions: dict[str, int]
+    engine: RuleEngine
+
+
+def _stamp(root: Path) -> tuple[tuple[str, int, int], ...]:
+    files = [p for pattern in ("rules/**/*.yaml", "rules/**/*.yml") for p in root.glob(pattern)]
+    return tuple(
+        sorted((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files if p.is_file())
+    )
+
+
+class RulesWatcher:
+    def __init__(self, root: Path):
+        self.root = root
+        self._lock = threading.Lock()
+        self._loaded: LoadedRules | None = None
+        self._stamp: tuple[tuple[str, int, int], ...] | None = None
+        self.last_problems: list[str] = []
+
+    def current(self) -> LoadedRules:
+        """The rules in force, reloaded if their files changed and the new ones are valid."""
+        from signalseq.decisions.service import workspace_rules
+
+        stamp = _stamp(self.root)
+        with self._lock:
+            if self._loaded is not None and stamp == self._stamp:
+                return self._loaded
+            try:
+                ruleset, policy, versions = workspace_rules(load_workspace(self.root))
+            except ValidationFailed as exc:
+                if self._loaded is None:
+                    raise
+                self.last_problems = [str(p) for p in exc.problems]
+                for problem in self.last_problems:
+                    log.error("rule files not reloaded: %s", problem)
+                log.error("still running rules version %s", self._loaded.ruleset.version)
+                self._stamp = stamp  # do not retry until the files change again
+                return self._loaded
+            if self._loaded is None or ruleset.version != self._loaded.ruleset.version:
+                if self._loaded is not None:
+                    log.warning(
+                        "rules reloaded: version %s replaces %s",
+                        ruleset.version,
+                        self._loaded.ruleset.version,
+                    )
+                self._loaded = LoadedRules(ruleset, policy, versions, RuleEngine(ruleset))
+            self._stamp = stamp
+            self.last_problems = []
+            return self._loaded
