@@ -15,7 +15,7 @@ from typing import Any
 from signalseq.normalize.titles import SENIORITIES
 from signalseq.policy.gate import History, apply_policy
 from signalseq.policy.schema import PolicyFile
-from signalseq.rules.conditions import Condition, Node, evaluate
+from signalseq.rules.conditions import Condition, Node, evaluate, passes
 from signalseq.rules.engine import RuleEngine
 from signalseq.rules.facts import account_facts, contact_facts, signal_facts
 from signalseq.rules.ruleset import CompiledRule, RuleSet
@@ -49,23 +49,13 @@ class DecisionContext:
     record_enrollment: Callable[[Verdict, datetime], int | None]
 
 
-def _uses_contact(node: Node) -> bool:
-    if isinstance(node, Condition):
-        return node.fact.startswith("contact.")
-    return any(_uses_contact(item) for item in node.items)
-
-
-def _account_level(rule: CompiledRule) -> tuple[Node, ...]:
-    return tuple(node for node in rule.conditions if not _uses_contact(node))
-
-
 def _trace(
     rule: CompiledRule | None, facts: dict[str, Any], *, with_contact: bool = True
 ) -> dict[str, Any]:
     """The rule's conditions with actual values (account-level: contact ones not evaluated)."""
     if rule is None:
         return {}
-    nodes = rule.conditions if with_contact else _account_level(rule)
+    nodes = rule.conditions if with_contact else rule.account_conditions
     return {
         "rule": rule.id,
         "location": rule.location,
@@ -77,9 +67,7 @@ def _nearest(rules: list[CompiledRule], facts: dict[str, Any]) -> CompiledRule |
     """The rule that came closest: most conditions passing, then priority."""
     if not rules:
         return None
-    return max(
-        rules, key=lambda r: (sum(evaluate(n, facts).passed for n in r.conditions), r.priority)
-    )
+    return max(rules, key=lambda r: (sum(passes(n, facts) for n in r.conditions), r.priority))
 
 
 def needs_aggregates(ruleset: RuleSet, kind: str) -> bool:
@@ -113,7 +101,7 @@ def decide_signal(
         return Verdict(signal.id, contact_id, account_id, "skipped", reason, **extra)
 
     # Pre-screen: rules whose signal and account conditions fail cannot match any contact.
-    open_rules = [r for r in rules if all(evaluate(n, base).passed for n in _account_level(r))]
+    open_rules = [r for r in rules if all(passes(n, base) for n in r.account_conditions)]
     if not open_rules:
         nearest = _nearest(rules, base)
         return [skipped("no_rule_matched", trace=_trace(nearest, base, with_contact=False))]
@@ -131,7 +119,7 @@ def decide_signal(
     for contact in contacts:
         facts = {**base, **contact_facts(contact, signal_contact_id)}
         winner = context.engine.winner(facts)
-        matched = [r.id for r in rules if all(evaluate(n, facts).passed for n in r.conditions)]
+        matched = [r.id for r in rules if all(passes(n, facts) for n in r.conditions)]
         if (winner.id if winner else None) != (matched[0] if matched else None):
             raise RuntimeError(
                 f"engine chose {winner.id if winner else None}, explanation "

@@ -29,6 +29,7 @@ class CompiledRule:
     branch_default: str
     max_per_account: int
     location: str
+    account_conditions: tuple[Node, ...] = ()  # those not about the contact (pre-screen)
 
     def branch_for(self, facts: dict[str, Any]) -> str:
         from signalseq.rules.conditions import holds
@@ -181,11 +182,18 @@ def _compile_rule(
         conditions=(*conditions, *who),
         when_count=len(conditions),
         enroll=rule.enroll,
+        account_conditions=tuple(n for n in (*conditions, *who) if not _uses_contact(n)),
         branch_cases=tuple(cases),
         branch_default=str(default),
         max_per_account=rule.who.max_per_account,
         location=where,
     )
+
+
+def _uses_contact(node: Node) -> bool:
+    if isinstance(node, Condition):
+        return node.fact.startswith("contact.")
+    return any(_uses_contact(item) for item in node.items)
 
 
 def check_rules(workspace: Workspace) -> list[Problem]:
