@@ -108,6 +108,7 @@ def register(app: typer.Typer) -> None:
                 until=last,
                 signals_file=signals,
                 progress=advance,
+                explain=bool(compare_with),
             )
             other = None
             if compare_with:

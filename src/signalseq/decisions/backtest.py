@@ -155,7 +155,9 @@ def run_backtest(
     until: datetime | None = None,
     signals_file: Path | None = None,
     progress: Callable[[int], None] | None = None,
+    explain: bool = True,
 ) -> BacktestResult:
+    """``explain=False`` drops the traces of unmatched signals (a plain report needs none)."""
     ruleset, policy, versions = workspace_rules(rules)
     engine = RuleEngine(ruleset)
     result = BacktestResult(ruleset.version)
@@ -177,7 +179,7 @@ def run_backtest(
             history.add(verdict.contact_id, verdict.account_id, verdict.sequence_id, at)
             return None
 
-        context = DecisionContext(ruleset, engine, policy, history, record)
+        context = DecisionContext(ruleset, engine, policy, history, record, explain=explain)
         views = list(
             _file_views(session, signals_file)
             if signals_file

@@ -47,6 +47,25 @@ class DecisionContext:
     history: History
     # Called for each enrollment at once, so the next contact's policy check sees it.
     record_enrollment: Callable[[Verdict, datetime], int | None]
+    # Traces for signals no rule matched (the nearest rule's conditions). Live decisions
+    # and rule diffs keep them; a plain backtest report does not need them.
+    explain: bool = True
+    account_cache: dict[int, dict[str, Any]] = field(default_factory=dict)
+    contact_cache: dict[int, dict[str, Any]] = field(default_factory=dict)
+
+    def account_facts(self, account: Any, aggregates: dict[str, Any]) -> dict[str, Any]:
+        if account is None:
+            return {}
+        static = self.account_cache.get(account.id)
+        if static is None:
+            static = self.account_cache[account.id] = account_facts(account, {})
+        return {**static, **{f"account.{name}": value for name, value in aggregates.items()}}
+
+    def contact_facts(self, contact: Any, signal_contact_id: int | None) -> dict[str, Any]:
+        static = self.contact_cache.get(contact.id)
+        if static is None:
+            static = self.contact_cache[contact.id] = contact_facts(contact, None)
+        return {**static, "contact.is_signal_person": contact.id == signal_contact_id}
 
 
 def _trace(
@@ -94,30 +113,29 @@ def decide_signal(
     as_of: datetime,
 ) -> list[Verdict]:
     rules = context.ruleset.for_kind(signal.kind)
-    base = {**signal_facts(signal), **account_facts(account, aggregates)}
+    base = {**signal_facts(signal), **context.account_facts(account, aggregates)}
     account_id = account.id if account is not None else None
 
     def skipped(reason: str, contact_id: int | None = None, **extra: Any) -> Verdict:
         return Verdict(signal.id, contact_id, account_id, "skipped", reason, **extra)
 
+    def unmatched_trace(facts: dict[str, Any], with_contact: bool) -> dict[str, Any]:
+        if not context.explain:
+            return {}
+        return _trace(_nearest(rules, facts), facts, with_contact=with_contact)
+
     # Pre-screen: rules whose signal and account conditions fail cannot match any contact.
     open_rules = [r for r in rules if all(passes(n, base) for n in r.account_conditions)]
     if not open_rules:
-        nearest = _nearest(rules, base)
-        return [skipped("no_rule_matched", trace=_trace(nearest, base, with_contact=False))]
+        return [skipped("no_rule_matched", trace=unmatched_trace(base, with_contact=False))]
     if not contacts:
+        reason = "no_contacts" if account is not None else "no_account"
         rule = open_rules[0]
-        return [
-            skipped(
-                "no_contacts" if account is not None else "no_account",
-                rule_id=rule.id,
-                trace=_trace(rule, base),
-            )
-        ]
+        return [skipped(reason, rule_id=rule.id, trace=_trace(rule, base, with_contact=False))]
     winners: dict[str, list[tuple[Any, dict[str, Any], list[str]]]] = defaultdict(list)
     verdicts: list[Verdict] = []
     for contact in contacts:
-        facts = {**base, **contact_facts(contact, signal_contact_id)}
+        facts = {**base, **context.contact_facts(contact, signal_contact_id)}
         winner = context.engine.winner(facts)
         matched = [r.id for r in rules if all(passes(n, facts) for n in r.conditions)]
         if (winner.id if winner else None) != (matched[0] if matched else None):
@@ -127,7 +145,7 @@ def decide_signal(
             )
         if winner is None:
             verdicts.append(
-                skipped("no_rule_matched", contact.id, trace=_trace(_nearest(rules, facts), facts))
+                skipped("no_rule_matched", contact.id, trace=unmatched_trace(facts, True))
             )
             continue
         winners[winner.id].append((contact, facts, matched))
