@@ -75,3 +75,13 @@ def test_unit_of_work_rolls_back_on_error(store):
         pass
     with store.database.unit_of_work() as session:
         assert session.query(Account).count() == 0
+
+
+def test_migrations_match_the_models(store):
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    with store.database.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"render_as_batch": True})
+        differences = compare_metadata(context, Base.metadata)
+    assert differences == [], "a model changed without a migration: " + repr(differences[:3])

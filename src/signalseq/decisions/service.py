@@ -69,23 +69,27 @@ def _contacts(session: Session, account: Account | None, signal: Signal) -> list
 
 
 def _store(session: Session, verdict: Verdict, version: str, now: datetime) -> None:
-    session.add(
-        Decision(
-            signal_id=verdict.signal_id,
-            contact_id=verdict.contact_id,
-            account_id=verdict.account_id,
-            outcome=verdict.outcome,
-            reason=verdict.reason,
-            rule_id=verdict.rule_id,
-            rules_version=version,
-            sequence_id=verdict.sequence_id,
-            branch=verdict.branch,
-            matched_rules=verdict.matched_rules,
-            trace=verdict.trace,
-            enrollment_id=verdict.enrollment_id,
-            decided_at=now,
-        )
+    decision = Decision(
+        signal_id=verdict.signal_id,
+        contact_id=verdict.contact_id,
+        account_id=verdict.account_id,
+        outcome=verdict.outcome,
+        reason=verdict.reason,
+        rule_id=verdict.rule_id,
+        rules_version=version,
+        sequence_id=verdict.sequence_id,
+        branch=verdict.branch,
+        matched_rules=verdict.matched_rules,
+        trace=verdict.trace,
+        enrollment_id=verdict.enrollment_id,
+        decided_at=now,
     )
+    session.add(decision)
+    if verdict.enrollment_id is not None:
+        session.flush()
+        enrollment = session.get(Enrollment, verdict.enrollment_id)
+        if enrollment is not None:
+            enrollment.decision_id = decision.id
 
 
 def decide_pending(

@@ -27,6 +27,8 @@ class Enrollment(Base):
     exit_reason: Mapped[str | None] = mapped_column(String(40))
     rule_id: Mapped[str] = mapped_column(String(100))
     signal_id: Mapped[int | None] = mapped_column(ForeignKey("signals.id", ondelete="SET NULL"))
+    # the decision that enrolled (no foreign key: decisions also point here)
+    decision_id: Mapped[int | None] = mapped_column(Integer)
     needs_review: Mapped[bool] = mapped_column(default=False)
     enrolled_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_touch_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -41,6 +41,7 @@ def upgrade() -> None:
         sa.Column("exit_reason", sa.String(length=40), nullable=True),
         sa.Column("rule_id", sa.String(length=100), nullable=False),
         sa.Column("signal_id", sa.Integer(), nullable=True),
+        sa.Column("decision_id", sa.Integer(), nullable=True),
         sa.Column("needs_review", sa.Boolean(), nullable=False),
         sa.Column("enrolled_at", signalseq.store.base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("last_touch_at", signalseq.store.base.UTCDateTime(timezone=True), nullable=True),
