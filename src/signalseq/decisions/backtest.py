@@ -4,9 +4,11 @@ rules give byte-identical output."""
 
 from __future__ import annotations
 
+import gc
 import json
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -17,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from signalseq.crm.models import Account, Contact
-from signalseq.decisions.evaluate import DecisionContext, Verdict, decide_signal, needs_aggregates
+from signalseq.decisions.evaluate import DecisionContext, Verdict, aggregates_used, decide_signal
 from signalseq.decisions.history import MemoryHistory
 from signalseq.decisions.service import workspace_rules
 from signalseq.errors import UsageError
@@ -52,7 +54,9 @@ class SignalView:
 @dataclass
 class BacktestResult:
     rules_version: str
-    verdicts: list[Verdict] = field(default_factory=list)
+    verdicts: list[Verdict] = field(default_factory=list)  # all of them, or only enrollments
+    decisions: int = 0
+    skips: Counter[str] = field(default_factory=Counter)
     when: dict[int, datetime] = field(default_factory=dict)
     replayed: int = 0
     domains: dict[int, str] = field(default_factory=dict)
@@ -147,6 +151,19 @@ def _file_views(session: Session, path: Path) -> Iterator[SignalView]:
             )
 
 
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Millions of long-lived objects: the cyclic collector would rescan them again and
+    again, and the replay creates no cycles worth collecting, so pause it meanwhile."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def run_backtest(
     database: Database,
     rules: Workspace,
@@ -189,37 +206,48 @@ def run_backtest(
         windows = WindowAggregates()
         for view in views:
             windows.add(view.account_id, view.kind, view.subtype, view.occurred_at, view.actor_key)
-        wanted = {kind: needs_aggregates(ruleset, kind) for kind in {v.kind for v in views}}
+        wanted = {kind: aggregates_used(ruleset, kind) for kind in {v.kind for v in views}}
         contacts_by_id = {c.id: c for a in accounts.values() for c in a.contacts} | loose
-        for view in views:
-            if (since is not None and view.occurred_at < since) or (
-                until is not None and view.occurred_at > until
-            ):
-                continue
-            account = accounts.get(view.account_id) if view.account_id else None
-            contacts = list(account.contacts) if account else []
-            if view.contact_id is not None and all(c.id != view.contact_id for c in contacts):
-                person = contacts_by_id.get(view.contact_id)
-                if person is not None:
-                    contacts.append(person)
-            history.set_now(view.occurred_at)
-            aggregates = (
-                windows.as_of(account.id, view.occurred_at) if account and wanted[view.kind] else {}
-            )
-            verdicts = decide_signal(
-                context,
-                signal=view,
-                account=account,
-                contacts=contacts,
-                signal_contact_id=view.contact_id,
-                aggregates=aggregates,
-                as_of=view.occurred_at,
-            )
-            result.verdicts.extend(verdicts)
-            result.when[view.id] = view.occurred_at
-            result.replayed += 1
-            if progress:
-                progress(1)
+        with _collector_paused():
+            for view in views:
+                if (since is not None and view.occurred_at < since) or (
+                    until is not None and view.occurred_at > until
+                ):
+                    continue
+                account = accounts.get(view.account_id) if view.account_id else None
+                contacts = list(account.contacts) if account else []
+                if view.contact_id is not None and all(c.id != view.contact_id for c in contacts):
+                    person = contacts_by_id.get(view.contact_id)
+                    if person is not None:
+                        contacts.append(person)
+                history.set_now(view.occurred_at)
+                aggregates = (
+                    windows.as_of(account.id, view.occurred_at, wanted[view.kind])
+                    if account and wanted[view.kind]
+                    else {}
+                )
+                verdicts = decide_signal(
+                    context,
+                    signal=view,
+                    account=account,
+                    contacts=contacts,
+                    signal_contact_id=view.contact_id,
+                    aggregates=aggregates,
+                    as_of=view.occurred_at,
+                )
+                result.decisions += len(verdicts)
+                for verdict in verdicts:
+                    if verdict.outcome == "skipped":
+                        result.skips[verdict.reason] += 1
+                # A report needs the enrollments only; a comparison needs every verdict.
+                result.verdicts.extend(
+                    verdicts if explain else [v for v in verdicts if v.outcome == "enrolled"]
+                )
+                if any(v.outcome == "enrolled" for v in verdicts):
+                    result.when[view.id] = view.occurred_at
+                result.replayed += 1
+                if progress:
+                    progress(1)
         result.domains = {a.id: a.domain or a.name for a in accounts.values()}
         result.emails = {c.id: c.email or c.full_name for c in contacts_by_id.values()}
     del versions
@@ -243,7 +271,7 @@ def report(result: BacktestResult) -> dict[str, Any]:
     return {
         "rules_version": result.rules_version,
         "signals_replayed": result.replayed,
-        "decisions": len(result.verdicts),
+        "decisions": result.decisions,
         "enrollments": len(enrolled),
         "distinct_contacts": len({v.contact_id for v in enrolled}),
         "distinct_accounts": len({v.account_id for v in enrolled if v.account_id}),
@@ -253,9 +281,7 @@ def report(result: BacktestResult) -> dict[str, Any]:
         ),
         "by_branch": dict(sorted(by_branch.items())),
         "by_week": dict(sorted(weeks.items())),
-        "skips": dict(
-            sorted(Counter(v.reason for v in result.verdicts if v.outcome == "skipped").items())
-        ),
+        "skips": dict(sorted(result.skips.items())),
         "top_accounts": [
             [name, count] for name, count in sorted(top.items(), key=lambda i: (-i[1], i[0]))[:10]
         ],

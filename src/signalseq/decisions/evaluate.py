@@ -90,16 +90,31 @@ def _nearest(rules: list[CompiledRule], facts: dict[str, Any]) -> CompiledRule |
 
 
 def needs_aggregates(ruleset: RuleSet, kind: str) -> bool:
+    return bool(aggregates_used(ruleset, kind))
+
+
+def aggregates_used(ruleset: RuleSet, kind: str) -> frozenset[str]:
+    """The aggregate names the rules for ``kind`` refer to (without ``account.``)."""
     from signalseq.signals.aggregates import AGGREGATE_FACTS
 
-    names = {f"account.{name}" for name in AGGREGATE_FACTS}
+    found: set[str] = set()
 
-    def uses(node: Node) -> bool:
+    def visit(node: Node) -> None:
         if isinstance(node, Condition):
-            return node.fact in names
-        return any(uses(item) for item in node.items)
+            name = node.fact.removeprefix("account.")
+            if node.fact.startswith("account.") and name in AGGREGATE_FACTS:
+                found.add(name)
+        else:
+            for item in node.items:
+                visit(item)
 
-    return any(uses(node) for rule in ruleset.for_kind(kind) for node in rule.conditions)
+    for rule in ruleset.for_kind(kind):
+        for node in rule.conditions:
+            visit(node)
+        for conditions, _branch in rule.branch_cases:
+            for node in conditions:
+                visit(node)
+    return frozenset(found)
 
 
 def decide_signal(

@@ -57,23 +57,41 @@ class WindowAggregates:
         elif kind in ("funding", "job_change"):
             self.series[(account_id, kind)].add(at, actor)
 
-    def as_of(self, account_id: int, at: datetime) -> dict[str, Any]:
+    def as_of(
+        self, account_id: int, at: datetime, names: frozenset[str] | None = None
+    ) -> dict[str, Any]:
+        """The aggregates at ``at``; only ``names`` when given (the ones rules use)."""
+
         def series(name: str) -> _Series:
             return self.series.get((account_id, name)) or _Series()
 
-        visits = series("visit")
+        def wanted(name: str) -> bool:
+            return names is None or name in names
+
         days = {n: at - timedelta(days=n) for n in (7, 14, 90, 365)}
-        low, high = visits.span(days[14], at)
-        actors = {a for a in visits.actors[low:high] if a is not None}
-        last_index = bisect.bisect_right(visits.times, at) - 1
-        last = visits.times[last_index] if last_index >= 0 else None
-        return {
-            "visits_7d": visits.count(days[7], at) - series("careers").count(days[7], at),
-            "pricing_visits_7d": series("pricing").count(days[7], at),
-            "demo_visits_7d": series("demo").count(days[7], at),
-            "careers_visits_7d": series("careers").count(days[7], at),
-            "distinct_visitors_14d": len(actors),
-            "days_since_last_visit": (at - last).days if last and last > days[365] else None,
-            "funding_rounds_365d": series("funding").count(days[365], at),
-            "job_changes_90d": series("job_change").count(days[90], at),
-        }
+        result: dict[str, Any] = {}
+        if wanted("visits_7d"):
+            result["visits_7d"] = series("visit").count(days[7], at) - series("careers").count(
+                days[7], at
+            )
+        for name in ("pricing", "demo", "careers"):
+            if wanted(f"{name}_visits_7d"):
+                result[f"{name}_visits_7d"] = series(name).count(days[7], at)
+        if wanted("distinct_visitors_14d"):
+            visits = series("visit")
+            low, high = visits.span(days[14], at)
+            result["distinct_visitors_14d"] = len(
+                {a for a in visits.actors[low:high] if a is not None}
+            )
+        if wanted("days_since_last_visit"):
+            visits = series("visit")
+            index = bisect.bisect_right(visits.times, at) - 1
+            last = visits.times[index] if index >= 0 else None
+            result["days_since_last_visit"] = (
+                (at - last).days if last and last > days[365] else None
+            )
+        if wanted("funding_rounds_365d"):
+            result["funding_rounds_365d"] = series("funding").count(days[365], at)
+        if wanted("job_changes_90d"):
+            result["job_changes_90d"] = series("job_change").count(days[90], at)
+        return result
