@@ -198,7 +198,7 @@ def child_backtest(count: str) -> None:
         json.dumps(
             {
                 "signals": result.replayed,
-                "decisions": len(result.verdicts),
+                "decisions": result.decisions,
                 "enrolled": sum(v.outcome == "enrolled" for v in result.verdicts),
                 "seconds": seconds,
                 "peak_rss_mb": peak_rss_mb(),
