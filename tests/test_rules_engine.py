@@ -208,3 +208,48 @@ def test_changed_rules_are_swapped_in_and_broken_ones_are_not(make_workspace, ca
     assert third is second, "a broken file leaves the previous version running"
     assert any("unknown sequence 'nowhere'" in r.getMessage() for r in caplog.records)
     assert watcher.last_problems and "rules/triggers/main.yaml" in watcher.last_problems[0]
+
+
+values = st.one_of(
+    st.none(),
+    st.integers(-5, 5),
+    st.floats(-5, 5, allow_nan=False),
+    st.booleans(),
+    st.sampled_from(["a", "b", "10"]),
+    st.lists(st.integers(0, 3), max_size=2),
+)
+
+
+@settings(max_examples=600, deadline=None)
+@given(
+    op=st.sampled_from(
+        [
+            "equals",
+            "not_equals",
+            "lt",
+            "lte",
+            "gt",
+            "gte",
+            "in",
+            "not_in",
+            "between",
+            "exists",
+            "missing",
+        ]
+    ),
+    target=st.one_of(st.integers(-3, 3), st.sampled_from(["a", "b"]), st.booleans()),
+    actual=values,
+)
+def test_fast_checks_agree_with_the_explanations(op, target, actual):
+    from signalseq.rules.conditions import Condition, Test, evaluate, passes
+
+    value = {
+        "in": (target, 2),
+        "not_in": (target, 2),
+        "between": (-1, 2),
+        "exists": True,
+        "missing": True,
+    }.get(op, target)
+    condition = Condition("account.x", Test(op, value))
+    facts = {"account.x": actual}
+    assert passes(condition, facts) == evaluate(condition, facts).passed

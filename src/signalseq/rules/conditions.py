@@ -14,6 +14,7 @@ rules, and a property-based test holds the two to it.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -78,6 +79,10 @@ class Condition:
     fact: str
     test: Test
     source: Loc = ()
+    check: Callable[[dict[str, Any]], bool] = field(default=None, compare=False, repr=False)  # type: ignore[assignment]
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "check", _compile(self.fact, self.test))
 
 
 @dataclass(frozen=True)
@@ -314,12 +319,59 @@ def evaluate(node: Node, facts: dict[str, Any]) -> Outcome:
     return Outcome(f"{node.fact} {describe(node.test)}", _apply(node.test, actual), actual)
 
 
+def _compile(fact: str, test: Test) -> Callable[[dict[str, Any]], bool]:
+    """A closure equal to ``_apply(test, facts.get(fact))``, for the hot path."""
+    op, value = test.op, test.value
+    if op == "equals" and value is not None:
+        return lambda facts: facts.get(fact) == value
+    if op == "in":
+        try:
+            members = frozenset(value)
+        except TypeError:
+            members = None
+        if members is not None and None not in members:
+            frozen = members
+
+            def member(facts: dict[str, Any]) -> bool:
+                try:
+                    return facts.get(fact) in frozen
+                except TypeError:  # an unhashable value is in no list of scalars
+                    return False
+
+            return member
+    if op == "exists":
+        return lambda facts: facts.get(fact) is not None
+    if op == "missing":
+        return lambda facts: facts.get(fact) is None
+    if op in ("lt", "lte", "gt", "gte", "between"):
+
+        def ordered(facts: dict[str, Any]) -> bool:
+            actual = facts.get(fact)
+            if actual is None:
+                return False
+            try:
+                if op == "gte":
+                    return bool(actual >= value)
+                if op == "lte":
+                    return bool(actual <= value)
+                if op == "gt":
+                    return bool(actual > value)
+                if op == "lt":
+                    return bool(actual < value)
+                return bool(value[0] <= actual <= value[1])
+            except TypeError:
+                return False
+
+        return ordered
+    return lambda facts: _apply(test, facts.get(fact))
+
+
 def passes(node: Node, facts: dict[str, Any]) -> bool:
     """``evaluate(node, facts).passed``, without building the explanation."""
     if isinstance(node, Group):
         results = (passes(item, facts) for item in node.items)
         return any(results) if node.kind == "any" else all(results)
-    return _apply(node.test, facts.get(node.fact))
+    return node.check(facts)
 
 
 def holds(nodes: tuple[Node, ...], facts: dict[str, Any]) -> bool:
