@@ -118,21 +118,7 @@ def _file_views(session: Session, path: Path) -> Iterator[SignalView]:
                 raise UsageError(
                     f"{path}:{number} {'.'.join(map(str, first['loc']))}: {first['msg']}"
                 ) from exc
-            account = resolver.match_account(
-                signal.company.name, signal.company.domain, signal.company.crm_id
-            )
-            person = signal.person
-            contact, contact_account = (
-                resolver.match_contact(
-                    email=person.email if person else None,
-                    linkedin_url=person.linkedin_url if person else None,
-                    name=person.name if person else None,
-                    account_id=account.account_id,
-                )
-                if person
-                else (None, None)
-            )
-            account_id = account.account_id or contact_account
+            account, contact = resolver.resolve_signal(signal)
             yield SignalView(
                 -number,
                 signal.kind,
@@ -140,14 +126,12 @@ def _file_views(session: Session, path: Path) -> Iterator[SignalView]:
                 signal.source,
                 signal.occurred_at,
                 signal.confidence,
-                account.status
-                if account.account_id
-                else ("matched" if contact_account else "unmatched"),
+                account.status,
                 account.score,
                 signal.attributes,
-                account_id,
-                contact.contact_id if contact else None,
-                signal.attributes.get("anonymous_id") or (person.email if person else None),
+                account.account_id,
+                contact.contact_id,
+                signal.actor_key,
             )
 
 

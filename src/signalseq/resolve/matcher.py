@@ -19,6 +19,7 @@ from signalseq.crm.models import Account, Contact
 from signalseq.normalize.companies import normalize_company_name
 from signalseq.normalize.domains import is_free_mail, normalize_domain
 from signalseq.normalize.people import linkedin_slug
+from signalseq.signals.schemas import SignalIn
 
 AUTO_MATCH = 92.0
 REVIEW_MATCH = 85.0
@@ -154,6 +155,28 @@ class Resolver:
             if by_name is not None:
                 return ContactMatch(by_name, "name"), account_id
         return NO_CONTACT, None
+
+    def resolve_signal(
+        self, signal: SignalIn, *, create_accounts: bool = False
+    ) -> tuple[AccountMatch, ContactMatch]:
+        """A signal's account and contact. A person we know lends their account when the
+        company did not match; an unknown company becomes a prospect account only when
+        ``create_accounts`` says so."""
+        company, person = signal.company, signal.person
+        account = self.match_account(company.name, company.domain, company.crm_id)
+        contact, contact_account = NO_CONTACT, None
+        if person is not None:
+            contact, contact_account = self.match_contact(
+                email=person.email,
+                linkedin_url=person.linkedin_url,
+                name=person.name,
+                account_id=account.account_id,
+            )
+        if account.status == "unmatched" and contact_account is not None:
+            account = AccountMatch(contact_account, "contact", 100.0, "matched")
+        if account.status == "unmatched" and company.name and create_accounts:
+            account = self.create_prospect_account(company.name, company.domain)
+        return account, contact
 
     def create_prospect_account(self, name: str, domain: str | None) -> AccountMatch:
         """An account for a company we did not know, when the connector asks for it."""

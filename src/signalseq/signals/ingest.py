@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from signalseq.connectors.base import Connector, ConnectorContext, Item, Rejected
 from signalseq.deadletters import repository as deadletters
-from signalseq.resolve.matcher import AccountMatch, Resolver
+from signalseq.resolve.matcher import Resolver
 from signalseq.signals import repository
 from signalseq.signals.schemas import SignalIn
 from signalseq.store.db import Database
@@ -61,27 +61,6 @@ class SignalWriter:
         self.connector = connector
         self.report = report
 
-    def _account(self, signal: SignalIn) -> tuple[AccountMatch, int | None, str]:
-        company = signal.company
-        account = self.resolver.match_account(company.name, company.domain, company.crm_id)
-        person = signal.person
-        contact_match, contact_account = (
-            self.resolver.match_contact(
-                email=person.email if person else None,
-                linkedin_url=person.linkedin_url if person else None,
-                name=person.name if person else None,
-                account_id=account.account_id,
-            )
-            if person
-            else (None, None)
-        )
-        if account.status == "unmatched" and contact_account is not None:
-            account = AccountMatch(contact_account, "contact", 100.0, "matched")
-        if account.status == "unmatched" and company.name and self.connector.create_accounts:
-            account = self.resolver.create_prospect_account(company.name, company.domain)
-        contact_id = contact_match.contact_id if contact_match else None
-        return account, contact_id, contact_match.method if contact_match else "none"
-
     def write(self, batch: list[SignalIn]) -> None:
         unique: dict[str, SignalIn] = {}
         for signal in batch:
@@ -92,7 +71,9 @@ class SignalWriter:
         for key, signal in unique.items():
             if key in known:
                 continue
-            account, contact_id, contact_method = self._account(signal)
+            account, contact = self.resolver.resolve_signal(
+                signal, create_accounts=self.connector.create_accounts
+            )
             person = signal.person
             rows.append(
                 {
@@ -107,16 +88,15 @@ class SignalWriter:
                     "person_name": person.name if person else None,
                     "person_email": person.email if person else None,
                     "person_linkedin": person.linkedin_url if person else None,
-                    "actor_key": signal.attributes.get("anonymous_id")
-                    or (person.email if person else None),
+                    "actor_key": signal.actor_key,
                     "attributes": signal.attributes,
                     "raw": signal.raw if isinstance(signal.raw, dict) else {"value": signal.raw},
                     "confidence": signal.confidence,
                     "account_id": account.account_id,
-                    "contact_id": contact_id,
+                    "contact_id": contact.contact_id,
                     "account_match": account.method,
                     "account_match_score": account.score,
-                    "contact_match": contact_method,
+                    "contact_match": contact.method,
                     "match_status": account.status,
                 }
             )

@@ -124,6 +124,14 @@ class SignalIn(_Strict):
         return self
 
     @property
+    def actor_key(self) -> str | None:
+        """Who acted, for distinct-visitor counts: the anonymous id, else the person."""
+        anonymous = self.attributes.get("anonymous_id")
+        if anonymous:
+            return str(anonymous)
+        return (self.person.email or self.person.linkedin_url) if self.person else None
+
+    @property
     def subtype(self) -> str | None:
         """The one attribute aggregates and lists filter on, kept in its own column."""
         key = {"funding": "round", "job_change": "change_type", "website_visit": "page_category"}
