@@ -9,8 +9,6 @@ from signalseq.connectors.config import ConnectorFile
 from signalseq.connectors.workspace import check_connectors
 from signalseq.policy.schema import PolicyFile
 from signalseq.rules.ruleset import check_rules
-
-__all__ = ["CHECKS", "KINDS", "check_rules", "rules_dir_kinds"]
 from signalseq.rules.schema import TriggerFile
 from signalseq.sequences.schema import SequenceFile
 from signalseq.workspace.config import WorkspaceConfig
@@ -25,6 +23,8 @@ KINDS: list[FileKind] = [
 ]
 
 CHECKS: list[Check] = [check_connectors, check_rules]
+
+__all__ = ["CHECKS", "KINDS", "check_rules", "rules_dir_kinds"]
 
 
 def rules_dir_kinds() -> list[FileKind]:
