@@ -7,7 +7,7 @@ from __future__ import annotations
 import gc
 import json
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -27,7 +27,7 @@ from signalseq.policy.models import SuppressionEntry
 from signalseq.resolve.matcher import Resolver
 from signalseq.rules.engine import RuleEngine
 from signalseq.signals.models import Signal
-from signalseq.signals.schemas import SignalIn
+from signalseq.signals.schemas import SIGNAL_KINDS, SignalIn
 from signalseq.signals.window import WindowAggregates
 from signalseq.store.db import Database
 from signalseq.workspace.loader import Workspace
@@ -70,9 +70,41 @@ class BacktestResult:
         return first
 
 
+def _time_window(
+    query: Any, since: datetime | None, until: datetime | None, *, lookback: bool
+) -> Any:
+    if since is not None:
+        query = (
+            query.where(Signal.occurred_at > since - LOOKBACK)
+            if lookback
+            else query.where(Signal.occurred_at >= since)
+        )
+    if until is not None:
+        query = query.where(Signal.occurred_at <= until)
+    return query
+
+
+def _stored_windows(
+    session: Session, since: datetime | None, until: datetime | None
+) -> WindowAggregates:
+    """Pass one: the aggregate index from a few narrow columns (no JSON decoding), over
+    the replay window and the year before it."""
+    windows = WindowAggregates()
+    query = select(
+        Signal.account_id, Signal.kind, Signal.subtype, Signal.occurred_at, Signal.actor_key
+    )
+    query = _time_window(query.where(Signal.account_id.is_not(None)), since, until, lookback=True)
+    for row in session.execute(
+        query.order_by(Signal.occurred_at).execution_options(yield_per=20000)
+    ):
+        windows.add(*row)
+    return windows
+
+
 def _stored_views(
     session: Session, since: datetime | None, until: datetime | None
 ) -> Iterator[SignalView]:
+    """Pass two: the signals to replay, streamed in time order."""
     query = select(
         Signal.id,
         Signal.kind,
@@ -87,13 +119,10 @@ def _stored_views(
         Signal.contact_id,
         Signal.actor_key,
     )
-    if since is not None:
-        query = query.where(Signal.occurred_at > since - LOOKBACK)
-    if until is not None:
-        query = query.where(Signal.occurred_at <= until)
-    for row in session.execute(
-        query.order_by(Signal.occurred_at, Signal.id).execution_options(yield_per=5000)
-    ):
+    query = _time_window(query, since, until, lookback=False).order_by(
+        Signal.occurred_at, Signal.id
+    )
+    for row in session.execute(query.execution_options(yield_per=5000)):
         yield SignalView(*row)
 
 
@@ -180,16 +209,19 @@ def run_backtest(
             return None
 
         context = DecisionContext(ruleset, engine, policy, history, record, explain=explain)
-        views = list(
-            _file_views(session, signals_file)
-            if signals_file
-            else _stored_views(session, since, until)
-        )
-        views.sort(key=lambda v: (v.occurred_at, v.id))
-        windows = WindowAggregates()
-        for view in views:
-            windows.add(view.account_id, view.kind, view.subtype, view.occurred_at, view.actor_key)
-        wanted = {kind: aggregates_used(ruleset, kind) for kind in {v.kind for v in views}}
+        views: Iterable[SignalView]
+        if signals_file:
+            loaded = sorted(_file_views(session, signals_file), key=lambda v: (v.occurred_at, v.id))
+            windows = WindowAggregates()
+            for view in loaded:
+                windows.add(
+                    view.account_id, view.kind, view.subtype, view.occurred_at, view.actor_key
+                )
+            views = loaded
+        else:
+            windows = _stored_windows(session, since, until)
+            views = _stored_views(session, since, until)
+        wanted = {kind: aggregates_used(ruleset, kind) for kind in SIGNAL_KINDS}
         contacts_by_id = {c.id: c for a in accounts.values() for c in a.contacts} | loose
         with _collector_paused():
             for view in views:
