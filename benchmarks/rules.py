@@ -46,7 +46,7 @@ def write_workspace(root: Path) -> None:
     (root / "workspace.yaml").write_text("name: bench\n")
     (root / "rules" / "policy.yaml").write_text("jurisdictions: {default: allowed}\n")
     (root / "rules" / "sequences" / "s.yaml").write_text(
-        "id: s\nversion: 1\nbranches:\n  exec: {}\n  team: {}\n"
+        "id: s\nversion: 1\nbranches:\n  exec: {steps: [{id: opener, channel: email, day: 0, purpose: opener, prompt: email-opener}]}\n  team: {steps: [{id: opener, channel: email, day: 0, purpose: opener, prompt: email-opener}]}\n"
     )
     rules = ["rules:"]
     for n in range(20):  # 20 rules over the three signal kinds, varied thresholds

@@ -39,7 +39,7 @@ def feed(*items: tuple[str, str, str]) -> str:
 
 WORKSPACE = {
     "workspace.yaml": "name: t\n",
-    "rules/sequences/growth.yaml": "id: growth\nversion: 3\nbranches:\n  exec: {}\n  team: {}\n",
+    "rules/sequences/growth.yaml": "id: growth\nversion: 3\nbranches:\n  exec: {steps: [{id: opener, channel: email, day: 0, purpose: opener, prompt: email-opener}]}\n  team: {steps: [{id: opener, channel: email, day: 0, purpose: opener, prompt: email-opener}]}\n",
     "rules/triggers/funding.yaml": """
 rules:
   - id: big-round

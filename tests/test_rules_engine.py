@@ -12,7 +12,7 @@ from signalseq.rules.engine import RuleEngine
 from signalseq.rules.ruleset import compile_rules
 from signalseq.workspace.loader import load_workspace
 
-SEQUENCE = "id: outreach\nversion: 1\nbranches:\n  exec: {}\n  manager: {}\n"
+SEQUENCE = "id: outreach\nversion: 1\nbranches:\n  exec: {steps: [{id: opener, channel: email, day: 0, purpose: opener, prompt: email-opener}]}\n  manager: {steps: [{id: opener, channel: email, day: 0, purpose: opener, prompt: email-opener}]}\n"
 RULES = """
 rules:
   - id: big-round

@@ -17,6 +17,7 @@ from signalseq.cli import (
     deadletter_cmds,
     decision_cmds,
     demo_cmds,
+    sequence_cmds,
     serve_cmds,
     signal_cmds,
     workspace_cmds,
@@ -66,6 +67,7 @@ signal_cmds.register(app)
 serve_cmds.register(app)
 decision_cmds.register(app)
 backtest_cmds.register(app)
+sequence_cmds.register(app)
 demo_cmds.register(app)
 
 

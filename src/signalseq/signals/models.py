@@ -17,6 +17,8 @@ class Signal(Base):
         UniqueConstraint("source", "dedupe_key"),
         Index("ix_signals_account_kind_time", "account_id", "kind", "occurred_at"),
         Index("ix_signals_kind_time", "kind", "occurred_at"),
+        # replay order (occurred_at, id) straight from the index, without sorting
+        Index("ix_signals_occurred_at_id", "occurred_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

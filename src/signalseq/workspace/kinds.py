@@ -10,6 +10,7 @@ from signalseq.connectors.workspace import check_connectors
 from signalseq.policy.schema import PolicyFile
 from signalseq.rules.ruleset import check_rules
 from signalseq.rules.schema import TriggerFile
+from signalseq.sequences.checks import check_sequences
 from signalseq.sequences.schema import SequenceFile
 from signalseq.workspace.config import WorkspaceConfig
 from signalseq.workspace.loader import Check, FileKind
@@ -22,7 +23,7 @@ KINDS: list[FileKind] = [
     FileKind("policy", ("rules/policy.yaml",), PolicyFile),
 ]
 
-CHECKS: list[Check] = [check_connectors, check_rules]
+CHECKS: list[Check] = [check_connectors, check_sequences, check_rules]
 
 __all__ = ["CHECKS", "KINDS", "check_rules", "rules_dir_kinds"]
 

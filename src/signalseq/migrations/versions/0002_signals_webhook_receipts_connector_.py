@@ -110,10 +110,12 @@ def upgrade() -> None:
         )
         batch_op.create_index(batch_op.f("ix_signals_contact_id"), ["contact_id"], unique=False)
         batch_op.create_index("ix_signals_kind_time", ["kind", "occurred_at"], unique=False)
+        batch_op.create_index("ix_signals_occurred_at_id", ["occurred_at", "id"], unique=False)
 
 
 def downgrade() -> None:
     with op.batch_alter_table("signals", schema=None) as batch_op:
+        batch_op.drop_index("ix_signals_occurred_at_id")
         batch_op.drop_index("ix_signals_kind_time")
         batch_op.drop_index(batch_op.f("ix_signals_contact_id"))
         batch_op.drop_index("ix_signals_account_kind_time")
