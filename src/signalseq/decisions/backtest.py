@@ -10,14 +10,15 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import select
+from sqlalchemy import String, case, null, select, type_coerce
 from sqlalchemy.orm import Session, selectinload
 
+from signalseq.clock import ensure_utc
 from signalseq.crm.models import Account, Contact
 from signalseq.decisions.evaluate import DecisionContext, Verdict, aggregates_used, decide_signal
 from signalseq.decisions.history import MemoryHistory
@@ -26,6 +27,7 @@ from signalseq.errors import UsageError
 from signalseq.policy.models import SuppressionEntry
 from signalseq.resolve.matcher import Resolver
 from signalseq.rules.engine import RuleEngine
+from signalseq.rules.facts import needs_attributes
 from signalseq.signals.models import Signal
 from signalseq.signals.schemas import SIGNAL_KINDS, SignalIn
 from signalseq.signals.window import WindowAggregates
@@ -70,6 +72,20 @@ class BacktestResult:
         return first
 
 
+def _occurred_at(session: Session) -> Any:
+    """``occurred_at`` as stored: on SQLite its text is parsed by ``_moment`` (much faster
+    than the ORM's type conversion over millions of rows)."""
+    if session.get_bind().dialect.name == "sqlite":
+        return type_coerce(Signal.occurred_at, String)
+    return Signal.occurred_at
+
+
+def _moment(value: Any) -> datetime:
+    if isinstance(value, str):
+        return datetime.fromisoformat(value).replace(tzinfo=UTC)
+    return ensure_utc(value)
+
+
 def _time_window(
     query: Any, since: datetime | None, until: datetime | None, *, lookback: bool
 ) -> Any:
@@ -90,21 +106,38 @@ def _stored_windows(
     """Pass one: the aggregate index from a few narrow columns (no JSON decoding), over
     the replay window and the year before it."""
     windows = WindowAggregates()
-    query = select(
-        Signal.account_id, Signal.kind, Signal.subtype, Signal.occurred_at, Signal.actor_key
+    columns = (
+        Signal.account_id,
+        Signal.kind,
+        Signal.subtype,
+        _occurred_at(session),
+        Signal.actor_key,
     )
-    query = _time_window(query.where(Signal.account_id.is_not(None)), since, until, lookback=True)
-    for row in session.execute(
+    query = _time_window(
+        select(*columns).where(Signal.account_id.is_not(None)), since, until, lookback=True
+    )
+    # Core rows through the session's connection: the ORM path costs more than the reading
+    rows = session.connection().execute(
         query.order_by(Signal.occurred_at).execution_options(yield_per=20000)
-    ):
-        windows.add(*row)
+    )
+    for account_id, kind, subtype, occurred_at, actor in rows:
+        windows.add(account_id, kind, subtype, _moment(occurred_at), actor)
     return windows
 
 
 def _stored_views(
-    session: Session, since: datetime | None, until: datetime | None
+    session: Session, since: datetime | None, until: datetime | None, attribute_kinds: set[str]
 ) -> Iterator[SignalView]:
-    """Pass two: the signals to replay, streamed in time order."""
+    """Pass two: the signals to replay, streamed in time order. Attributes are decoded
+    only for the kinds whose rules read them (a visit's category is its subtype)."""
+    attributes = (
+        type_coerce(
+            case((Signal.kind.in_(sorted(attribute_kinds)), Signal.attributes)),
+            Signal.attributes.type,
+        )
+        if attribute_kinds
+        else type_coerce(null(), Signal.attributes.type)
+    )
     query = select(
         Signal.id,
         Signal.kind,
@@ -114,7 +147,7 @@ def _stored_views(
         Signal.confidence,
         Signal.match_status,
         Signal.account_match_score,
-        Signal.attributes,
+        attributes,
         Signal.account_id,
         Signal.contact_id,
         Signal.actor_key,
@@ -122,8 +155,10 @@ def _stored_views(
     query = _time_window(query, since, until, lookback=False).order_by(
         Signal.occurred_at, Signal.id
     )
-    for row in session.execute(query.execution_options(yield_per=5000)):
-        yield SignalView(*row)
+    for row in session.connection().execute(query.execution_options(yield_per=5000)):
+        view = SignalView(*row)
+        view.occurred_at = _moment(view.occurred_at)
+        yield view
 
 
 def _file_views(session: Session, path: Path) -> Iterator[SignalView]:
@@ -220,7 +255,12 @@ def run_backtest(
             views = loaded
         else:
             windows = _stored_windows(session, since, until)
-            views = _stored_views(session, since, until)
+            attribute_kinds = {
+                kind
+                for kind in SIGNAL_KINDS
+                if needs_attributes(kind, context.plan(kind).signal_facts.names)
+            }
+            views = _stored_views(session, since, until, attribute_kinds)
         wanted = {kind: aggregates_used(ruleset, kind) for kind in SIGNAL_KINDS}
         contacts_by_id = {c.id: c for a in accounts.values() for c in a.contacts} | loose
         with _collector_paused():
@@ -230,11 +270,17 @@ def run_backtest(
                 ):
                     continue
                 account = accounts.get(view.account_id) if view.account_id else None
-                contacts = list(account.contacts) if account else []
-                if view.contact_id is not None and all(c.id != view.contact_id for c in contacts):
-                    person = contacts_by_id.get(view.contact_id)
-                    if person is not None:
-                        contacts.append(person)
+
+                def candidates(
+                    account: Any = account, person_id: int | None = view.contact_id
+                ) -> list[Any]:
+                    people = list(account.contacts) if account else []
+                    if person_id is not None and all(c.id != person_id for c in people):
+                        person = contacts_by_id.get(person_id)
+                        if person is not None:
+                            people.append(person)
+                    return people
+
                 history.set_now(view.occurred_at)
                 aggregates = (
                     windows.as_of(account.id, view.occurred_at, wanted[view.kind])
@@ -245,7 +291,7 @@ def run_backtest(
                     context,
                     signal=view,
                     account=account,
-                    contacts=contacts,
+                    contacts=candidates,
                     signal_contact_id=view.contact_id,
                     aggregates=aggregates,
                     as_of=view.occurred_at,

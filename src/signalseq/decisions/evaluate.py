@@ -7,7 +7,7 @@ happens to the verdicts differ.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -17,10 +17,12 @@ from signalseq.policy.gate import History, apply_policy
 from signalseq.policy.schema import PolicyFile
 from signalseq.rules.conditions import Condition, Node, evaluate, passes
 from signalseq.rules.engine import RuleEngine
-from signalseq.rules.facts import account_facts, contact_facts, signal_facts
+from signalseq.rules.facts import SignalFacts, account_facts, contact_facts
 from signalseq.rules.ruleset import CompiledRule, RuleSet
+from signalseq.signals.aggregates import AGGREGATE_FACTS
 
 _RANK = {level: rank for rank, level in enumerate(SENIORITIES)}
+_AGGREGATE_KEYS = {name: f"account.{name}" for name in AGGREGATE_FACTS}
 
 
 @dataclass
@@ -39,6 +41,52 @@ class Verdict:
     enrollment_id: int | None = None
 
 
+def referenced_facts(nodes: Iterable[Node]) -> set[str]:
+    found: set[str] = set()
+    for node in nodes:
+        if isinstance(node, Condition):
+            found.add(node.fact)
+        else:
+            found |= referenced_facts(node.items)
+    return found
+
+
+@dataclass
+class KindPlan:
+    """What deciding a signal of one kind needs, worked out once per rule set."""
+
+    rules: list[CompiledRule]
+    signal_facts: SignalFacts
+    prescreen_names: tuple[str, ...]  # the facts the account-level conditions read
+    prescreen: dict[tuple[Any, ...], list[CompiledRule]] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, ruleset: RuleSet, kind: str) -> KindPlan:
+        rules = ruleset.for_kind(kind)
+        names = {"signal.kind"}
+        prescreen: set[str] = set()
+        for rule in rules:
+            names |= referenced_facts(rule.conditions)
+            for conditions, _branch in rule.branch_cases:
+                names |= referenced_facts(conditions)
+            prescreen |= referenced_facts(rule.account_conditions)
+        signal_names = frozenset(n for n in names if n.startswith("signal."))
+        return cls(rules, SignalFacts(signal_names), tuple(sorted(prescreen)))
+
+    def open_rules(self, facts: dict[str, Any]) -> list[CompiledRule]:
+        """Rules whose signal and account conditions hold; memoized on the facts they read."""
+        try:
+            key = tuple(facts.get(name) for name in self.prescreen_names)
+            cached = self.prescreen.get(key)
+        except TypeError:  # an unhashable (list) value: evaluate directly
+            key, cached = None, None
+        if cached is None:
+            cached = [r for r in self.rules if all(passes(n, facts) for n in r.account_conditions)]
+            if key is not None and len(self.prescreen) < 100_000:
+                self.prescreen[key] = cached
+        return cached
+
+
 @dataclass
 class DecisionContext:
     ruleset: RuleSet
@@ -52,6 +100,13 @@ class DecisionContext:
     explain: bool = True
     account_cache: dict[int, dict[str, Any]] = field(default_factory=dict)
     contact_cache: dict[int, dict[str, Any]] = field(default_factory=dict)
+    plans: dict[str, KindPlan] = field(default_factory=dict)
+
+    def plan(self, kind: str) -> KindPlan:
+        plan = self.plans.get(kind)
+        if plan is None:
+            plan = self.plans[kind] = KindPlan.build(self.ruleset, kind)
+        return plan
 
     def account_facts(self, account: Any, aggregates: dict[str, Any]) -> dict[str, Any]:
         if account is None:
@@ -59,7 +114,7 @@ class DecisionContext:
         static = self.account_cache.get(account.id)
         if static is None:
             static = self.account_cache[account.id] = account_facts(account, {})
-        return {**static, **{f"account.{name}": value for name, value in aggregates.items()}}
+        return {**static, **{_AGGREGATE_KEYS[name]: value for name, value in aggregates.items()}}
 
     def contact_facts(self, contact: Any, signal_contact_id: int | None) -> dict[str, Any]:
         static = self.contact_cache.get(contact.id)
@@ -122,13 +177,14 @@ def decide_signal(
     *,
     signal: Any,
     account: Any,
-    contacts: list[Any],
+    contacts: Sequence[Any] | Callable[[], Sequence[Any]],
     signal_contact_id: int | None,
     aggregates: dict[str, Any],
     as_of: datetime,
 ) -> list[Verdict]:
-    rules = context.ruleset.for_kind(signal.kind)
-    base = {**signal_facts(signal), **context.account_facts(account, aggregates)}
+    plan = context.plan(signal.kind)
+    rules = plan.rules
+    base = {**plan.signal_facts(signal), **context.account_facts(account, aggregates)}
     account_id = account.id if account is not None else None
 
     def skipped(reason: str, contact_id: int | None = None, **extra: Any) -> Verdict:
@@ -140,9 +196,11 @@ def decide_signal(
         return _trace(_nearest(rules, facts), facts, with_contact=with_contact)
 
     # Pre-screen: rules whose signal and account conditions fail cannot match any contact.
-    open_rules = [r for r in rules if all(passes(n, base) for n in r.account_conditions)]
+    open_rules = plan.open_rules(base)
     if not open_rules:
         return [skipped("no_rule_matched", trace=unmatched_trace(base, with_contact=False))]
+    if callable(contacts):  # built only for signals past the pre-screen
+        contacts = contacts()
     if not contacts:
         reason = "no_contacts" if account is not None else "no_account"
         rule = open_rules[0]
@@ -152,12 +210,17 @@ def decide_signal(
     for contact in contacts:
         facts = {**base, **context.contact_facts(contact, signal_contact_id)}
         winner = context.engine.winner(facts)
-        matched = [r.id for r in rules if all(passes(n, facts) for n in r.conditions)]
-        if (winner.id if winner else None) != (matched[0] if matched else None):
-            raise RuntimeError(
-                f"engine chose {winner.id if winner else None}, explanation "
-                f"{matched[:1]}, for signal {signal.id}"
-            )
+        if context.explain:
+            # The other rules that matched, for the record, and a check that the engine
+            # and the explanations agree (a property-based test holds them to it too).
+            matched = [r.id for r in rules if all(passes(n, facts) for n in r.conditions)]
+            if (winner.id if winner else None) != (matched[0] if matched else None):
+                raise RuntimeError(
+                    f"engine chose {winner.id if winner else None}, explanation "
+                    f"{matched[:1]}, for signal {signal.id}"
+                )
+        else:
+            matched = [winner.id] if winner else []
         if winner is None:
             verdicts.append(
                 skipped("no_rule_matched", contact.id, trace=unmatched_trace(facts, True))
@@ -185,6 +248,7 @@ def decide_signal(
                 account=account,
                 sequence_id=winning.enroll,
                 as_of=as_of,
+                explain=context.explain,
             )
             common["trace"]["policy"] = gate.checks
             if gate.reason:

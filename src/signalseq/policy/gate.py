@@ -4,6 +4,7 @@ result is kept in the trace."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -37,89 +38,148 @@ def apply_policy(
     account: Any,
     sequence_id: str,
     as_of: datetime,
+    explain: bool = True,
 ) -> GateResult:
+    """Every check in order. With ``explain`` each check's result and detail is kept;
+    without it, the first failing check ends the evaluation."""
     checks: list[dict[str, Any]] = []
-
-    def check(name: str, passed: bool, detail: str) -> None:
-        checks.append({"check": name, "passed": passed, "detail": detail})
-
     email = (contact.email or "").lower() or None
     domain = normalize_domain(email) if email else (account.domain if account else None)
-    listed = email in policy.suppression.addresses if email else False
-    recorded = history.suppressed(email, domain)
-    check(
-        "suppressed",
-        not (listed or recorded == "address"),
-        "on the suppression list"
-        if listed
-        else (f"suppressed: {recorded}" if recorded else "not suppressed"),
-    )
-    domain_listed = bool(domain and domain in policy.suppression.domains) or recorded == "domain"
-    check(
-        "suppressed_domain",
-        not domain_listed,
-        f"domain {domain} suppressed" if domain_listed else "domain ok",
-    )
-    has_channel = bool(contact.email or contact.phone or contact.linkedin_url)
-    check(
-        "no_channel",
-        has_channel or not policy.require_channel,
-        "has e-mail, phone or LinkedIn" if has_channel else "no e-mail, phone or LinkedIn",
-    )
-    is_customer = bool(account and account.is_customer)
-    check(
-        "customer",
-        not (is_customer and policy.exclude.customers),
-        "account is a customer" if is_customer else "not a customer",
-    )
-    has_opportunity = bool(account and account.has_open_opportunity)
-    check(
-        "open_opportunity",
-        not (has_opportunity and policy.exclude.open_opportunities),
-        "account has an open opportunity" if has_opportunity else "no open opportunity",
-    )
     country = contact.country or (account.country if account else None)
     status = policy.jurisdictions.countries.get(country or "", policy.jurisdictions.default)
-    check("jurisdiction_blocked", status != "blocked", f"{country or 'unknown country'}: {status}")
-    active = history.active_sequences(contact.id)
-    clash = (
-        active
-        if policy.exclusivity == "one_active"
-        else [s for s in active if s == sequence_id]
-        if policy.exclusivity == "one_per_sequence"
-        else []
-    )
-    check(
-        "already_enrolled",
-        not clash,
-        f"active in {', '.join(clash)}" if clash else "no active enrollment",
-    )
+    needs_review = status == "needs_review"
+    recorded: list[str | None] = []
+
+    def suppression() -> str | None:
+        if not recorded:
+            recorded.append(history.suppressed(email, domain))
+        return recorded[0]
+
+    def last_enrolled() -> datetime | None:
+        return history.last_enrolled(contact.id, sequence_id)
+
+    def clash() -> list[str]:
+        active = history.active_sequences(contact.id)
+        if policy.exclusivity == "one_active":
+            return active
+        if policy.exclusivity == "one_per_sequence":
+            return [s for s in active if s == sequence_id]
+        return []
+
     cooldown = policy.cooldowns.get(sequence_id, policy.cooldown_days)
-    last = history.last_enrolled(contact.id, sequence_id)
-    in_cooldown = last is not None and as_of - last < timedelta(days=cooldown)
-    check(
-        "cooldown",
-        not in_cooldown,
-        f"enrolled in {sequence_id} on {last:%Y-%m-%d}, cooldown {cooldown} days"
-        if last
-        else "never enrolled",
-    )
-    touched = history.last_touch(contact.id)
-    too_recent = touched is not None and as_of - touched < timedelta(
-        days=policy.min_days_since_last_touch
-    )
-    check(
-        "recent_touch",
-        not too_recent,
-        f"last touched {touched:%Y-%m-%d}" if touched else "never touched",
-    )
+    limit = policy.max_new_enrollments_per_account_30d
+    # (name, passes?, detail) — details are only built when explaining
+    plan: list[tuple[str, Callable[[], bool], Callable[[], str]]] = [
+        (
+            "suppressed",
+            lambda: (
+                not (
+                    (email in policy.suppression.addresses if email else False)
+                    or suppression() == "address"
+                )
+            ),
+            lambda: (
+                "on the suppression list"
+                if email in policy.suppression.addresses
+                else (f"suppressed: {suppression()}" if suppression() else "not suppressed")
+            ),
+        ),
+        (
+            "suppressed_domain",
+            lambda: (
+                not (
+                    bool(domain and domain in policy.suppression.domains)
+                    or suppression() == "domain"
+                )
+            ),
+            lambda: f"domain {domain} suppressed",
+        ),
+        (
+            "no_channel",
+            lambda: (
+                bool(contact.email or contact.phone or contact.linkedin_url)
+                or not policy.require_channel
+            ),
+            lambda: (
+                "has e-mail, phone or LinkedIn"
+                if (contact.email or contact.phone or contact.linkedin_url)
+                else "no e-mail, phone or LinkedIn"
+            ),
+        ),
+        (
+            "customer",
+            lambda: not (bool(account and account.is_customer) and policy.exclude.customers),
+            lambda: (
+                "account is a customer" if account and account.is_customer else "not a customer"
+            ),
+        ),
+        (
+            "open_opportunity",
+            lambda: (
+                not (
+                    bool(account and account.has_open_opportunity)
+                    and policy.exclude.open_opportunities
+                )
+            ),
+            lambda: (
+                "account has an open opportunity"
+                if account and account.has_open_opportunity
+                else "no open opportunity"
+            ),
+        ),
+        (
+            "jurisdiction_blocked",
+            lambda: status != "blocked",
+            lambda: f"{country or 'unknown country'}: {status}",
+        ),
+        (
+            "already_enrolled",
+            lambda: not clash(),
+            lambda: f"active in {', '.join(clash())}" if clash() else "no active enrollment",
+        ),
+        (
+            "cooldown",
+            lambda: (last := last_enrolled()) is None or as_of - last >= timedelta(days=cooldown),
+            lambda: (
+                f"enrolled in {sequence_id} on {last_enrolled():%Y-%m-%d}, cooldown {cooldown} days"
+                if last_enrolled()
+                else "never enrolled"
+            ),
+        ),
+        (
+            "recent_touch",
+            lambda: (
+                (touched := history.last_touch(contact.id)) is None
+                or as_of - touched >= timedelta(days=policy.min_days_since_last_touch)
+            ),
+            lambda: (
+                f"last touched {history.last_touch(contact.id):%Y-%m-%d}"
+                if history.last_touch(contact.id)
+                else "never touched"
+            ),
+        ),
+    ]
     if account is not None:
-        count = history.account_enrollments_since(account.id, as_of - timedelta(days=30))
-        limit = policy.max_new_enrollments_per_account_30d
-        check(
-            "account_cap",
-            count < limit,
-            f"{count} new enrollments at the account in 30 days (max {limit})",
+        plan.append(
+            (
+                "account_cap",
+                lambda: (
+                    history.account_enrollments_since(account.id, as_of - timedelta(days=30))
+                    < limit
+                ),
+                lambda: (
+                    f"{history.account_enrollments_since(account.id, as_of - timedelta(days=30))} "
+                    f"new enrollments at the account in 30 days (max {limit})"
+                ),
+            )
         )
-    failed = next((c["check"] for c in checks if not c["passed"]), None)
-    return GateResult(failed, status == "needs_review", checks)
+    failed: str | None = None
+    for name, passes, detail in plan:
+        passed = passes()
+        if explain:
+            checks.append({"check": name, "passed": passed, "detail": detail()})
+        if not passed and failed is None:
+            failed = name
+            if not explain:
+                break
+    return GateResult(failed, needs_review, checks)

@@ -8,6 +8,8 @@ condition on it is false except ``missing``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import lru_cache
 from typing import Any, Literal
 
 from signalseq.signals.aggregates import AGGREGATE_FACTS
@@ -78,43 +80,99 @@ def fact_type(name: str) -> FactType | None:
     return None
 
 
+@lru_cache(maxsize=4096)
 def engine_key(name: str) -> str:
     """``account.tier`` → ``account__tier`` (durable_rules does not take dotted names)."""
     return name.replace(".", "__")
 
 
+def _attr(name: str) -> Callable[[Any, dict[str, Any]], Any]:
+    return lambda _signal, attrs: attrs.get(name)
+
+
+def _role(role: str, name: str) -> Callable[[Any, dict[str, Any]], Any]:
+    return lambda _signal, attrs: (attrs.get(role) or {}).get(name)
+
+
+def _visit(name: str, derived: Callable[[Any], Any]) -> Callable[[Any, dict[str, Any]], Any]:
+    """A visit fact stored in attributes, or derived from the subtype when absent."""
+
+    def get(signal: Any, attrs: dict[str, Any]) -> Any:
+        if name in attrs:
+            return attrs[name]
+        return derived(signal) if signal.kind == "website_visit" else None
+
+    return get
+
+
+# Facts read straight from the signal's columns: no attributes needed.
+_COLUMN_GETTERS: dict[str, Callable[[Any], Any]] = {
+    "signal.kind": lambda s: s.kind,
+    "signal.subtype": lambda s: s.subtype,
+    "signal.source": lambda s: s.source,
+    "signal.confidence": lambda s: s.confidence,
+    "signal.match_status": lambda s: s.match_status,
+    "signal.account_match_score": lambda s: s.account_match_score,
+}
+# Facts read from the kind-specific attributes (a visit's category and intent fall back
+# to the subtype, so visits rarely need their attributes decoded).
+_ATTRIBUTE_GETTERS: dict[str, Callable[[Any, dict[str, Any]], Any]] = {
+    "signal.round": _attr("round"),
+    "signal.amount_usd": _attr("amount_usd"),
+    "signal.valuation_usd": _attr("valuation_usd"),
+    "signal.currency": _attr("currency"),
+    "signal.lead_investors": _attr("lead_investors"),
+    "signal.investors": _attr("investors"),
+    "signal.round_extension": _attr("round_extension"),
+    "signal.change_type": _attr("change_type"),
+    "signal.new_title": _role("current", "title"),
+    "signal.new_seniority": _role("current", "seniority"),
+    "signal.new_department": _role("current", "department"),
+    "signal.previous_title": _role("previous", "title"),
+    "signal.previous_seniority": _role("previous", "seniority"),
+    "signal.previous_company": _role("previous", "company_name"),
+    "signal.page_category": _visit("page_category", lambda s: s.subtype),
+    "signal.path": _attr("path"),
+    "signal.page_title": _attr("page_title"),
+    "signal.intent": _visit("intent", lambda s: s.subtype != "careers"),
+}
+_SUBTYPE_DERIVED = {"signal.page_category", "signal.intent"}
+
+
+def needs_attributes(kind: str, names: frozenset[str] | None) -> bool:
+    """Whether building these facts for a signal of this kind reads its attributes."""
+    wanted = set(_ATTRIBUTE_GETTERS) if names is None else names & set(_ATTRIBUTE_GETTERS)
+    if kind == "website_visit":
+        wanted -= _SUBTYPE_DERIVED
+    return bool(wanted)
+
+
+class SignalFacts:
+    """Builds a signal's facts: all of them, or only ``names`` (those rules refer to).
+    The getters are chosen once, so building per signal is a few lookups."""
+
+    def __init__(self, names: frozenset[str] | None = None):
+        self.names = names
+        self.columns = [(n, g) for n, g in _COLUMN_GETTERS.items() if names is None or n in names]
+        self.derived = [
+            (n, g) for n, g in _ATTRIBUTE_GETTERS.items() if names is None or n in names
+        ]
+
+    def __call__(self, signal: Any) -> dict[str, Any]:
+        facts = {name: get(signal) for name, get in self.columns}
+        if self.derived:
+            attrs = signal.attributes or {}
+            for name, get in self.derived:
+                facts[name] = get(signal, attrs)
+        return facts
+
+
+_ALL_SIGNAL_FACTS = SignalFacts()
+
+
 def signal_facts(signal: Any) -> dict[str, Any]:
-    """From a stored ``Signal``: the kind-specific attributes under stable names."""
-    attrs = signal.attributes or {}
-    current = attrs.get("current") or {}
-    previous = attrs.get("previous") or {}
-    facts: dict[str, Any] = {
-        "signal.kind": signal.kind,
-        "signal.subtype": signal.subtype,
-        "signal.source": signal.source,
-        "signal.confidence": signal.confidence,
-        "signal.match_status": signal.match_status,
-        "signal.account_match_score": signal.account_match_score,
-        "signal.round": attrs.get("round"),
-        "signal.amount_usd": attrs.get("amount_usd"),
-        "signal.valuation_usd": attrs.get("valuation_usd"),
-        "signal.currency": attrs.get("currency"),
-        "signal.lead_investors": attrs.get("lead_investors"),
-        "signal.investors": attrs.get("investors"),
-        "signal.round_extension": attrs.get("round_extension"),
-        "signal.change_type": attrs.get("change_type"),
-        "signal.new_title": current.get("title"),
-        "signal.new_seniority": current.get("seniority"),
-        "signal.new_department": current.get("department"),
-        "signal.previous_title": previous.get("title"),
-        "signal.previous_seniority": previous.get("seniority"),
-        "signal.previous_company": previous.get("company_name"),
-        "signal.page_category": attrs.get("page_category"),
-        "signal.path": attrs.get("path"),
-        "signal.page_title": attrs.get("page_title"),
-        "signal.intent": attrs.get("intent"),
-    }
-    return facts
+    """Every fact of a signal."""
+    return _ALL_SIGNAL_FACTS(signal)
 
 
 def account_facts(account: Any, aggregates: dict[str, Any]) -> dict[str, Any]:
