@@ -3,7 +3,7 @@
 from signalseq.crm.models import Account, Contact
 from signalseq.deadletters.models import DeadLetter
 from signalseq.decisions.models import Decision
-from signalseq.enrollments.models import Enrollment
+from signalseq.enrollments.models import Enrollment, Touch, Transition
 from signalseq.policy.models import SuppressionEntry
 from signalseq.signals.models import ConnectorState, Signal, VisitorIdentity, WebhookReceipt
 from signalseq.store.base import Base
@@ -17,6 +17,8 @@ __all__ = [
     "Decision",
     "Enrollment",
     "SuppressionEntry",
+    "Touch",
+    "Transition",
     "Signal",
     "VisitorIdentity",
     "WebhookReceipt",

@@ -1,0 +1,147 @@
+"""The enrollment and touch state machines. Every transition is checked and recorded.
+
+Enrollment: active → paused | completed | exited; paused → active | exited.
+Touch: scheduled → drafting → in_review → approved → sent, or cancelled, skipped,
+failed. An exit (reply, meeting, unsubscribe, bounce, manual, retired) cancels every
+touch not yet sent, in the same unit of work.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from signalseq.enrollments.models import Enrollment, Touch, Transition
+from signalseq.errors import ConflictError
+
+ENROLLMENT_STATES = ("active", "paused", "completed", "exited")
+EXIT_REASONS = ("replied", "meeting", "unsubscribed", "bounced", "manual", "sequence_retired")
+TOUCH_STATES = (
+    "scheduled",
+    "drafting",
+    "in_review",
+    "approved",
+    "sent",
+    "cancelled",
+    "skipped",
+    "failed",
+)
+UNSENT = ("scheduled", "drafting", "in_review", "approved")
+DONE = ("sent", "skipped")
+
+ENROLLMENT_TRANSITIONS: dict[str, tuple[str, ...]] = {
+    "active": ("paused", "completed", "exited"),
+    "paused": ("active", "exited"),
+    "completed": (),
+    "exited": (),
+}
+TOUCH_TRANSITIONS: dict[str, tuple[str, ...]] = {
+    "scheduled": ("drafting", "cancelled", "skipped"),
+    "drafting": ("in_review", "approved", "failed", "cancelled", "skipped"),
+    "in_review": ("approved", "drafting", "cancelled", "skipped"),
+    "approved": ("sent", "in_review", "cancelled", "failed"),
+    "sent": (),
+    "cancelled": (),
+    "skipped": (),
+    "failed": ("scheduled", "cancelled"),
+}
+
+
+class IllegalTransition(ConflictError):
+    code = "illegal_transition"
+
+
+def _move(
+    session: Session,
+    entity: str,
+    obj: Any,
+    allowed: dict[str, tuple[str, ...]],
+    to: str,
+    cause: str,
+    at: datetime,
+) -> None:
+    if to not in allowed.get(obj.state, ()):
+        raise IllegalTransition(f"{entity} #{obj.id}: cannot go from {obj.state} to {to} ({cause})")
+    session.add(
+        Transition(
+            entity=entity,
+            entity_id=obj.id,
+            from_state=obj.state,
+            to_state=to,
+            cause=cause[:200],
+            at=at,
+        )
+    )
+    obj.state = to
+
+
+def move_touch(session: Session, touch: Touch, to: str, cause: str, at: datetime) -> None:
+    _move(session, "touch", touch, TOUCH_TRANSITIONS, to, cause, at)
+
+
+def move_enrollment(
+    session: Session, enrollment: Enrollment, to: str, cause: str, at: datetime
+) -> None:
+    _move(session, "enrollment", enrollment, ENROLLMENT_TRANSITIONS, to, cause, at)
+
+
+def unsent_touches(session: Session, enrollment_id: int) -> list[Touch]:
+    return list(
+        session.scalars(
+            select(Touch)
+            .where(Touch.enrollment_id == enrollment_id, Touch.state.in_(UNSENT))
+            .order_by(Touch.id)
+        )
+    )
+
+
+def exit_enrollment(
+    session: Session, enrollment: Enrollment, reason: str, at: datetime, cause: str | None = None
+) -> int:
+    """Exit and cancel every unsent touch; returns how many touches were cancelled."""
+    if reason not in EXIT_REASONS:
+        raise ValueError(f"unknown exit reason {reason!r}")
+    if enrollment.state == "exited":
+        return 0  # exits are idempotent: a second reply changes nothing
+    why = cause or f"exit: {reason}"
+    move_enrollment(session, enrollment, "exited", why, at)
+    enrollment.exit_reason = reason
+    enrollment.ended_at = at
+    touches = unsent_touches(session, enrollment.id)
+    for touch in touches:
+        move_touch(session, touch, "cancelled", why, at)
+    return len(touches)
+
+
+def pause_enrollment(
+    session: Session, enrollment: Enrollment, until: datetime | None, cause: str, at: datetime
+) -> None:
+    move_enrollment(session, enrollment, "paused", cause, at)
+    enrollment.paused_until = until
+
+
+def resume_enrollment(session: Session, enrollment: Enrollment, cause: str, at: datetime) -> None:
+    """Back to active; touches that fell due while paused are moved to after the resume."""
+    move_enrollment(session, enrollment, "active", cause, at)
+    enrollment.paused_until = None
+    for touch in unsent_touches(session, enrollment.id):
+        if touch.state == "scheduled" and touch.due_at < at:
+            touch.due_at = at + timedelta(minutes=1)
+
+
+def complete_enrollment(session: Session, enrollment: Enrollment, at: datetime) -> None:
+    move_enrollment(session, enrollment, "completed", "last step done", at)
+    enrollment.ended_at = at
+
+
+def history(session: Session, entity: str, entity_id: int) -> list[Transition]:
+    return list(
+        session.scalars(
+            select(Transition)
+            .where(Transition.entity == entity, Transition.entity_id == entity_id)
+            .order_by(Transition.id)
+        )
+    )

@@ -1,0 +1,80 @@
+"""Plan an enrollment's next touch from its pinned sequence version, in the contact's
+local business time."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from signalseq.enrollments.lifecycle import DONE, complete_enrollment
+from signalseq.enrollments.models import Enrollment, Touch
+from signalseq.sequences.calendar import BusinessCalendar
+from signalseq.sequences.schema import SequenceFile
+
+
+def contact_calendar(
+    contact: Any, default_timezone: str, default_country: str | None
+) -> BusinessCalendar:
+    """The contact's zone, else the account's, else the workspace default."""
+    account = contact.account
+    zone = contact.timezone or (account.timezone if account else None) or default_timezone
+    country = contact.country or (account.country if account else None) or default_country
+    return BusinessCalendar(zone, country)
+
+
+def schedule_next(
+    session: Session,
+    enrollment: Enrollment,
+    sequence: SequenceFile,
+    calendar: BusinessCalendar,
+    now: datetime,
+) -> Touch | None:
+    """Create the enrollment's next touch (one at a time), or complete the enrollment
+    when every step is done. Returns the new touch, or None."""
+    if enrollment.state != "active":
+        return None
+    if sequence.version != enrollment.sequence_version:
+        raise ValueError(
+            f"enrollment #{enrollment.id} is pinned to version {enrollment.sequence_version}, "
+            f"not {sequence.version}"
+        )
+    steps = sequence.branches[enrollment.branch].steps
+    touches = session.scalars(
+        select(Touch).where(Touch.enrollment_id == enrollment.id, Touch.branch == enrollment.branch)
+    ).all()
+    if any(t.state not in (*DONE, "cancelled", "failed") for t in touches):
+        return None  # one touch in flight at a time
+    taken = {t.step_id for t in touches}
+    index = next((i for i, step in enumerate(steps) if step.id not in taken), None)
+    if index is None:
+        complete_enrollment(session, enrollment, now)
+        return None
+    step = steps[index]
+    windows = [w.bounds for w in (step.window or sequence.send_windows)]
+    seed = f"{enrollment.id}/{enrollment.branch}/{step.id}"
+    if step.day is not None:
+        due = calendar.due(enrollment.enrolled_at, step.day, windows, seed)
+    else:
+        previous = session.scalar(
+            select(func.max(Touch.updated_at)).where(
+                Touch.enrollment_id == enrollment.id, Touch.state.in_(DONE)
+            )
+        )
+        due = calendar.due(previous or now, step.after or 0, windows, seed)
+    touch = Touch(
+        enrollment_id=enrollment.id,
+        branch=enrollment.branch,
+        step_id=step.id,
+        step_index=index,
+        channel=step.channel,
+        purpose=step.purpose,
+        prompt=step.prompt,
+        thread=step.thread,
+        due_at=max(due, calendar.next_slot(now, windows, seed)),
+    )
+    session.add(touch)
+    session.flush()
+    return touch
