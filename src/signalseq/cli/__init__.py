@@ -17,6 +17,7 @@ from signalseq.cli import (
     deadletter_cmds,
     decision_cmds,
     demo_cmds,
+    enrollment_cmds,
     sequence_cmds,
     serve_cmds,
     signal_cmds,
@@ -68,6 +69,7 @@ serve_cmds.register(app)
 decision_cmds.register(app)
 backtest_cmds.register(app)
 sequence_cmds.register(app)
+enrollment_cmds.register(app)
 demo_cmds.register(app)
 
 

@@ -1,0 +1,185 @@
+"""What the CLI and the worker ask of enrollments: list, manual controls, planning the
+next touches, and claiming due touches."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from signalseq.crm.models import Contact
+from signalseq.enrollments import lifecycle
+from signalseq.enrollments.models import Enrollment, Touch
+from signalseq.enrollments.scheduling import contact_calendar, schedule_next
+from signalseq.errors import NotFoundError, UsageError
+from signalseq.sequences.schema import SequenceFile
+
+LEASE = timedelta(minutes=5)
+
+
+def enrollment_dict(enrollment: Enrollment, touches: list[Touch]) -> dict[str, Any]:
+    return {
+        "id": enrollment.id,
+        "contact_id": enrollment.contact_id,
+        "sequence": enrollment.sequence_id,
+        "version": enrollment.sequence_version,
+        "branch": enrollment.branch,
+        "state": enrollment.state,
+        "exit_reason": enrollment.exit_reason,
+        "rule": enrollment.rule_id,
+        "enrolled_at": enrollment.enrolled_at.isoformat(),
+        "paused_until": enrollment.paused_until.isoformat() if enrollment.paused_until else None,
+        "touches": [
+            {
+                "id": t.id,
+                "step": t.step_id,
+                "channel": t.channel,
+                "state": t.state,
+                "due_at": t.due_at.isoformat(),
+            }
+            for t in touches
+        ],
+    }
+
+
+def list_enrollments(
+    session: Session,
+    *,
+    state: str | None = None,
+    sequence: str | None = None,
+    limit: int | None = 200,
+) -> list[dict[str, Any]]:
+    query = select(Enrollment).order_by(Enrollment.id)
+    if state:
+        query = query.where(Enrollment.state == state)
+    if sequence:
+        query = query.where(Enrollment.sequence_id == sequence)
+    if limit:
+        query = query.limit(limit)
+    rows = session.scalars(query).all()
+    touches: dict[int, list[Touch]] = {}
+    for touch in session.scalars(
+        select(Touch)
+        .where(Touch.enrollment_id.in_([r.id for r in rows]))
+        .order_by(Touch.step_index, Touch.id)
+    ):
+        touches.setdefault(touch.enrollment_id, []).append(touch)
+    return [enrollment_dict(row, touches.get(row.id, [])) for row in rows]
+
+
+def _get(session: Session, enrollment_id: int) -> Enrollment:
+    row = session.get(Enrollment, enrollment_id)
+    if row is None:
+        raise NotFoundError(f"no enrollment #{enrollment_id}")
+    return row
+
+
+def pause(
+    session: Session, enrollment_id: int, until: datetime | None, now: datetime
+) -> Enrollment:
+    row = _get(session, enrollment_id)
+    lifecycle.pause_enrollment(session, row, until, "paused by hand", now)
+    return row
+
+
+def resume(session: Session, enrollment_id: int, now: datetime) -> Enrollment:
+    row = _get(session, enrollment_id)
+    lifecycle.resume_enrollment(session, row, "resumed by hand", now)
+    return row
+
+
+def exit_by_hand(session: Session, enrollment_id: int, now: datetime) -> int:
+    return lifecycle.exit_enrollment(
+        session, _get(session, enrollment_id), "manual", now, "exited by hand"
+    )
+
+
+def skip_step(session: Session, enrollment_id: int, now: datetime) -> Touch:
+    """Skip the touch in flight (not yet sent); the next step is planned on the next tick."""
+    row = _get(session, enrollment_id)
+    pending = lifecycle.unsent_touches(session, row.id)
+    if not pending:
+        raise UsageError(f"enrollment #{enrollment_id} has no unsent touch to skip")
+    lifecycle.move_touch(session, pending[0], "skipped", "skipped by hand", now)
+    return pending[0]
+
+
+@dataclass
+class PlanReport:
+    scheduled: int = 0
+    completed: int = 0
+    resumed: int = 0
+
+
+def plan_touches(
+    session: Session,
+    sequences: dict[tuple[str, int], SequenceFile],
+    now: datetime,
+    *,
+    default_timezone: str,
+    default_country: str | None,
+    limit: int = 1000,
+) -> PlanReport:
+    """Resume enrollments whose pause has ended, then give each active enrollment without
+    a touch in flight its next touch (or complete it)."""
+    report = PlanReport()
+    for row in session.scalars(
+        select(Enrollment)
+        .where(
+            Enrollment.state == "paused",
+            Enrollment.paused_until.is_not(None),
+            Enrollment.paused_until <= now,
+        )
+        .limit(limit)
+    ):
+        lifecycle.resume_enrollment(session, row, "pause ended", now)
+        report.resumed += 1
+    in_flight = select(Touch.enrollment_id).where(Touch.state.in_(lifecycle.UNSENT))
+    rows = session.scalars(
+        select(Enrollment)
+        .where(Enrollment.state == "active", Enrollment.id.not_in(in_flight))
+        .order_by(Enrollment.id)
+        .limit(limit)
+    ).all()
+    contacts = {
+        c.id: c
+        for c in session.scalars(
+            select(Contact).where(Contact.id.in_({r.contact_id for r in rows}))
+        )
+    }
+    for row in rows:
+        sequence = sequences.get((row.sequence_id, row.sequence_version))
+        if sequence is None:
+            continue  # a retired version: `sequences migrate` moves these
+        calendar = contact_calendar(contacts[row.contact_id], default_timezone, default_country)
+        if schedule_next(session, row, sequence, calendar, now) is not None:
+            report.scheduled += 1
+        elif row.state == "completed":
+            report.completed += 1
+    return report
+
+
+def claim_due(session: Session, worker: str, now: datetime, limit: int = 100) -> list[Touch]:
+    """Due touches for this worker, under a lease: on PostgreSQL `FOR UPDATE SKIP LOCKED`
+    so workers never take the same touch; a lease that expired is taken over."""
+    query = (
+        select(Touch)
+        .where(
+            Touch.state == "scheduled",
+            Touch.due_at <= now,
+            or_(Touch.lease_until.is_(None), Touch.lease_until < now),
+        )
+        .order_by(Touch.due_at, Touch.id)
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    touches = list(session.scalars(query))
+    for touch in touches:
+        touch.lease_owner = worker
+        touch.lease_until = now + LEASE
+    session.flush()
+    return touches
