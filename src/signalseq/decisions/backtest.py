@@ -222,7 +222,7 @@ def run_backtest(
     explain: bool = True,
 ) -> BacktestResult:
     """``explain=False`` drops the traces of unmatched signals (a plain report needs none)."""
-    ruleset, policy, versions = workspace_rules(rules)
+    ruleset, policy, _versions = workspace_rules(rules)
     engine = RuleEngine(ruleset)
     result = BacktestResult(ruleset.version)
     with database.unit_of_work() as session:
@@ -311,7 +311,6 @@ def run_backtest(
                     progress(1)
         result.domains = {a.id: a.domain or a.name for a in accounts.values()}
         result.emails = {c.id: c.email or c.full_name for c in contacts_by_id.values()}
-    del versions
     return result
 
 
