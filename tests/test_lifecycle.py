@@ -103,7 +103,10 @@ def test_steps_are_scheduled_one_at_a_time_in_local_business_hours(store, enroll
         )
         lifecycle.move_touch(session, call, "skipped", "rep skipped the call", call.due_at)
         bump = schedule_next(session, row, SEQUENCE, calendar, call.due_at)
-        assert bump.step_id == "bump" and bump.due_at > call.due_at
+        assert bump.step_id == "bump"
+        assert bump.due_at.astimezone(berlin).date().isoformat() == "2026-11-30", (
+            "3 business days after the call was skipped (Wed 25 Nov, by the simulated clock)"
+        )
         for state in ("drafting", "approved", "sent"):
             lifecycle.move_touch(session, bump, state, "test", bump.due_at)
         assert schedule_next(session, row, SEQUENCE, calendar, bump.due_at) is None

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from signalseq.enrollments.lifecycle import DONE, complete_enrollment
-from signalseq.enrollments.models import Enrollment, Touch
+from signalseq.enrollments.models import Enrollment, Touch, Transition
 from signalseq.sequences.calendar import BusinessCalendar
 from signalseq.sequences.schema import SequenceFile
 
@@ -58,9 +58,15 @@ def schedule_next(
     if step.day is not None:
         due = calendar.due(enrollment.enrolled_at, step.day, windows, seed)
     else:
+        # when the previous touch was done, by the clock that did it (simulated or live)
+        done_touches = select(Touch.id).where(
+            Touch.enrollment_id == enrollment.id, Touch.state.in_(DONE)
+        )
         previous = session.scalar(
-            select(func.max(Touch.updated_at)).where(
-                Touch.enrollment_id == enrollment.id, Touch.state.in_(DONE)
+            select(func.max(Transition.at)).where(
+                Transition.entity == "touch",
+                Transition.entity_id.in_(done_touches),
+                Transition.to_state.in_(DONE),
             )
         )
         due = calendar.due(previous or now, step.after or 0, windows, seed)
