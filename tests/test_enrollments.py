@@ -104,7 +104,8 @@ def test_two_workers_never_claim_the_same_touch(postgres_store):
         mine: list[int] = []
         while True:
             with postgres_store.database.unit_of_work() as session:
-                barrier.wait(timeout=10) if not mine else None
+                if not mine:  # both workers hold their first claim at the same time
+                    barrier.wait(timeout=10)
                 batch = claim_due(session, name, NOW, limit=7)
                 mine.extend(t.id for t in batch)
             if not batch:

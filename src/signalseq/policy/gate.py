@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any, Protocol
 
 from signalseq.normalize.domains import normalize_domain
@@ -48,22 +49,20 @@ def apply_policy(
     country = contact.country or (account.country if account else None)
     status = policy.jurisdictions.countries.get(country or "", policy.jurisdictions.default)
     needs_review = status == "needs_review"
-    recorded: list[str | None] = []
-
-    def suppression() -> str | None:
-        if not recorded:
-            recorded.append(history.suppressed(email, domain))
-        return recorded[0]
-
-    def last_enrolled() -> datetime | None:
-        return history.last_enrolled(contact.id, sequence_id)
+    # Each history lookup runs at most once, whether a check passes or explains itself.
+    suppression = cache(lambda: history.suppressed(email, domain))
+    last_enrolled = cache(lambda: history.last_enrolled(contact.id, sequence_id))
+    last_touch = cache(lambda: history.last_touch(contact.id))
+    active = cache(lambda: history.active_sequences(contact.id))
+    recent_count = cache(
+        lambda: history.account_enrollments_since(account.id, as_of - timedelta(days=30))
+    )
 
     def clash() -> list[str]:
-        active = history.active_sequences(contact.id)
         if policy.exclusivity == "one_active":
-            return active
+            return active()
         if policy.exclusivity == "one_per_sequence":
-            return [s for s in active if s == sequence_id]
+            return [s for s in active() if s == sequence_id]
         return []
 
     cooldown = policy.cooldowns.get(sequence_id, policy.cooldown_days)
@@ -149,28 +148,18 @@ def apply_policy(
         (
             "recent_touch",
             lambda: (
-                (touched := history.last_touch(contact.id)) is None
+                (touched := last_touch()) is None
                 or as_of - touched >= timedelta(days=policy.min_days_since_last_touch)
             ),
-            lambda: (
-                f"last touched {history.last_touch(contact.id):%Y-%m-%d}"
-                if history.last_touch(contact.id)
-                else "never touched"
-            ),
+            lambda: f"last touched {last_touch():%Y-%m-%d}" if last_touch() else "never touched",
         ),
     ]
     if account is not None:
         plan.append(
             (
                 "account_cap",
-                lambda: (
-                    history.account_enrollments_since(account.id, as_of - timedelta(days=30))
-                    < limit
-                ),
-                lambda: (
-                    f"{history.account_enrollments_since(account.id, as_of - timedelta(days=30))} "
-                    f"new enrollments at the account in 30 days (max {limit})"
-                ),
+                lambda: recent_count() < limit,
+                lambda: f"{recent_count()} new enrollments at the account in 30 days (max {limit})",
             )
         )
     failed: str | None = None
