@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from signalseq.normalize.domains import normalize_domain
 from signalseq.policy.schema import PolicyFile
@@ -22,6 +22,17 @@ class History(Protocol):
     def last_touch(self, contact_id: int) -> datetime | None: ...
     def account_enrollments_since(self, account_id: int, since: datetime) -> int: ...
     def suppressed(self, email: str | None, domain: str | None) -> str | None: ...
+
+
+T = TypeVar("T")
+
+
+def _once(lookup: Callable[[], T]) -> Callable[[], T]:
+    return cache(lookup)
+
+
+def _as_is(lookup: Callable[[], T]) -> Callable[[], T]:
+    return lookup
 
 
 @dataclass
@@ -49,12 +60,14 @@ def apply_policy(
     country = contact.country or (account.country if account else None)
     status = policy.jurisdictions.countries.get(country or "", policy.jurisdictions.default)
     needs_review = status == "needs_review"
-    # Each history lookup runs at most once, whether a check passes or explains itself.
-    suppression = cache(lambda: history.suppressed(email, domain))
-    last_enrolled = cache(lambda: history.last_enrolled(contact.id, sequence_id))
-    last_touch = cache(lambda: history.last_touch(contact.id))
-    active = cache(lambda: history.active_sequences(contact.id))
-    recent_count = cache(
+    # Each history lookup runs at most once. Explaining calls a lookup again for its detail,
+    # so it is memoized then; without explaining each check calls it once and stops early.
+    memo = _once if explain else _as_is
+    suppression = memo(lambda: history.suppressed(email, domain))
+    last_enrolled = memo(lambda: history.last_enrolled(contact.id, sequence_id))
+    last_touch = memo(lambda: history.last_touch(contact.id))
+    active = memo(lambda: history.active_sequences(contact.id))
+    recent_count = memo(
         lambda: history.account_enrollments_since(account.id, as_of - timedelta(days=30))
     )
 
