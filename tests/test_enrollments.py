@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from tests.test_decisions import scenario  # noqa: F401  (the seeded scenario fixture)
 
 from signalseq.enrollments.models import Enrollment, Touch
-from signalseq.enrollments.service import LEASE, claim_due, plan_touches
+from signalseq.enrollments.service import LEASE, claim, plan_touches
 from signalseq.workspace.loader import load_workspace
 
 NOW = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
@@ -87,11 +87,11 @@ def _touches(store, count, due=NOW - timedelta(minutes=5)):
 def test_a_claimed_touch_is_leased_and_taken_over_when_the_lease_expires(store):
     _touches(store, 3)
     with store.database.unit_of_work() as session:
-        assert len(claim_due(session, "worker-a", NOW)) == 3
+        assert len(claim(session, "worker-a", NOW)) == 3
     with store.database.unit_of_work() as session:
-        assert claim_due(session, "worker-b", NOW) == [], "leased to worker-a"
+        assert claim(session, "worker-b", NOW) == [], "leased to worker-a"
     with store.database.unit_of_work() as session:
-        taken = claim_due(session, "worker-b", NOW + LEASE + timedelta(seconds=1))
+        taken = claim(session, "worker-b", NOW + LEASE + timedelta(seconds=1))
         assert {t.lease_owner for t in taken} == {"worker-b"} and len(taken) == 3
 
 
@@ -106,7 +106,7 @@ def test_two_workers_never_claim_the_same_touch(postgres_store):
             with postgres_store.database.unit_of_work() as session:
                 if not mine:  # both workers hold their first claim at the same time
                     barrier.wait(timeout=10)
-                batch = claim_due(session, name, NOW, limit=7)
+                batch = claim(session, name, NOW, limit=7)
                 mine.extend(t.id for t in batch)
             if not batch:
                 break

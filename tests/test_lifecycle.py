@@ -11,6 +11,7 @@ from signalseq.crm.models import Account, Contact
 from signalseq.enrollments import lifecycle
 from signalseq.enrollments.models import Enrollment, Touch
 from signalseq.enrollments.scheduling import contact_calendar, schedule_next
+from signalseq.enrollments.service import plan_touches
 from signalseq.sequences.schema import SequenceFile
 
 SEQUENCE = SequenceFile.model_validate(
@@ -172,7 +173,7 @@ def test_illegal_transitions_raise(store, enrollment):
             lifecycle.move_touch(session, touch, "scheduled", "again", MONDAY_NOON_BERLIN)
 
 
-def test_pause_and_resume_move_overdue_touches(store, enrollment):
+def test_a_resumed_enrollment_sends_its_overdue_touch_in_the_next_window(store, enrollment):
     with store.database.unit_of_work() as session:
         row, calendar = _load(session, enrollment)
         touch = schedule_next(session, row, SEQUENCE, calendar, MONDAY_NOON_BERLIN)
@@ -181,8 +182,18 @@ def test_pause_and_resume_move_overdue_touches(store, enrollment):
             session, row, later, "out of office until 3 Dec", MONDAY_NOON_BERLIN
         )
         assert schedule_next(session, row, SEQUENCE, calendar, MONDAY_NOON_BERLIN) is None, "paused"
-        lifecycle.resume_enrollment(session, row, "back", later)
-        assert row.state == "active" and touch.due_at > later
+        report = plan_touches(
+            session,
+            {("outreach", 2): SEQUENCE},
+            later,
+            default_timezone="UTC",
+            default_country=None,
+        )
+        assert report.resumed == 1 and report.reslotted == 1 and row.state == "active"
+        local = touch.due_at.astimezone(ZoneInfo("Europe/Berlin"))
+        # 3 Dec 2026 12:00 is between the windows: the touch goes out in the afternoon one
+        assert touch.due_at > later and local.date().isoformat() == "2026-12-03"
+        assert time(13) <= local.time() < time(15), local
 
 
 def test_an_enrollment_keeps_its_pinned_version(store, enrollment):

@@ -73,6 +73,12 @@ class Settings(BaseSettings):
         le=3600,
         description="How old (or early) a webhook timestamp may be before it is refused.",
     )
+    worker_poll_seconds: float = Field(
+        default=30.0, gt=0, le=3600, description="Seconds a worker waits between ticks."
+    )
+    worker_batch: int = Field(
+        default=100, ge=1, le=10_000, description="Touches a worker claims at a time per stage."
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         default="WARNING", description="Log level of the CLI and workers."
     )

@@ -18,6 +18,8 @@ from signalseq.cli import (
     decision_cmds,
     demo_cmds,
     enrollment_cmds,
+    event_cmds,
+    pipeline_cmds,
     sequence_cmds,
     serve_cmds,
     signal_cmds,
@@ -70,6 +72,8 @@ decision_cmds.register(app)
 backtest_cmds.register(app)
 sequence_cmds.register(app)
 enrollment_cmds.register(app)
+event_cmds.register(app)
+pipeline_cmds.register(app)
 demo_cmds.register(app)
 
 

@@ -8,6 +8,7 @@ from rich.table import Table
 
 from signalseq.cli.context import print_json, state
 from signalseq.cli.decision_cmds import print_decisions
+from signalseq.cli.pipeline_cmds import print_simulation
 from signalseq.cli.signal_cmds import print_ingest
 from signalseq.demo.service import DemoReport, run_demo
 
@@ -59,6 +60,12 @@ def _print(report: DemoReport, cli_out: Console) -> None:
     cli_out.print(signals)
     if report.decisions is not None:
         print_decisions(report.decisions, cli_out)
+    if report.simulation is not None:
+        print_simulation(report.simulation, cli_out)
+        cli_out.print(
+            "touches in review were approved by a simulated reviewer; deliveries are in "
+            f"{report.outbox}"
+        )
 
 
 def register(app: typer.Typer) -> None:

@@ -21,13 +21,14 @@ from signalseq.errors import ValidationFailed
 from signalseq.policy.schema import DEFAULT_POLICY, PolicyFile
 from signalseq.rules.engine import RuleEngine
 from signalseq.rules.ruleset import RuleSet, compile_rules
-
-if TYPE_CHECKING:
-    pass
+from signalseq.sequences import catalog
 from signalseq.signals.aggregates import account_aggregates
 from signalseq.signals.models import Signal
 from signalseq.store.db import Database
 from signalseq.workspace.loader import Workspace
+
+if TYPE_CHECKING:
+    from signalseq.rules.watcher import LoadedRules
 
 BATCH = 200
 
@@ -55,7 +56,7 @@ def workspace_rules(workspace: Workspace) -> tuple[RuleSet, PolicyFile, dict[str
         raise ValidationFailed(problems)
     policy_file = workspace.one("policy")
     policy = policy_file.model if policy_file else DEFAULT_POLICY
-    versions = {m.id: m.version for m in workspace.models("sequence")}
+    versions = {key: model.version for key, model in catalog.latest(workspace).items()}
     return ruleset, policy, versions
 
 
@@ -99,9 +100,17 @@ def decide_pending(
     *,
     limit: int | None = None,
     keep_verdicts: bool = False,
+    rules: LoadedRules | None = None,
 ) -> DecideReport:
-    ruleset, policy, versions = workspace_rules(workspace)
-    engine = RuleEngine(ruleset)
+    """Decide every signal not decided yet. ``rules``: the ones a worker already holds
+    (building a rule engine per call would leak; durable_rules never frees one)."""
+    if rules is not None:
+        ruleset, policy, versions, engine = (
+            rules.ruleset, rules.policy, rules.sequence_versions, rules.engine
+        )  # fmt: skip
+    else:
+        ruleset, policy, versions = workspace_rules(workspace)
+        engine = RuleEngine(ruleset)
     report = DecideReport(ruleset.version)
     while limit is None or report.signals < limit:
         with database.unit_of_work() as session:

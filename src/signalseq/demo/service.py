@@ -13,6 +13,8 @@ from signalseq.clock import SystemClock
 from signalseq.crm import repository
 from signalseq.crm.importer import ImportReport, import_accounts, import_contacts
 from signalseq.decisions.service import DecideReport, decide_pending
+from signalseq.pipeline.simulate import SimulationReport, simulate
+from signalseq.rules.watcher import RulesWatcher
 from signalseq.settings import Settings
 from signalseq.signals.ingest import SourceReport
 from signalseq.signals.models import Signal
@@ -21,12 +23,14 @@ from signalseq.store.db import Database
 from signalseq.workspace.loader import load_workspace
 
 SAMPLES = Path("connectors") / "samples"
+DEMO_DAYS = 21
 
 
 @dataclass
 class DemoReport:
     workspace: Path
     database_url: str
+    outbox: Path
     imports: list[ImportReport] = field(default_factory=list)
     accounts_by_tier: dict[str, int] = field(default_factory=dict)
     accounts_by_country: dict[str, int] = field(default_factory=dict)
@@ -35,6 +39,7 @@ class DemoReport:
     ingest: list[SourceReport] = field(default_factory=list)
     signals: dict[str, dict[str, int]] = field(default_factory=dict)
     decisions: DecideReport | None = None
+    simulation: SimulationReport | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -47,13 +52,19 @@ class DemoReport:
             "contacts_by_seniority": self.contacts_by_seniority,
             "ingest": [r.as_dict() for r in self.ingest],
             "signals": self.signals,
+            "decisions": self.decisions.as_dict() if self.decisions else None,
+            "simulation": self.simulation.as_dict() if self.simulation else None,
         }
 
 
 def run_demo(settings: Settings, database: Database) -> DemoReport:
     workspace = load_workspace(settings.workspace_path)
     samples = workspace.root / SAMPLES
-    report = DemoReport(workspace.root, database.engine.url.render_as_string(hide_password=True))
+    report = DemoReport(
+        workspace.root,
+        database.engine.url.render_as_string(hide_password=True),
+        settings.resolved_outbox_dir,
+    )
     with database.unit_of_work() as session:
         report.imports.append(import_accounts(session, samples / "accounts.csv"))
         report.imports.append(import_contacts(session, samples / "contacts.csv"))
@@ -77,4 +88,15 @@ def run_demo(settings: Settings, database: Database) -> DemoReport:
         ):
             report.signals.setdefault(kind, {})[status] = count
     report.decisions = decide_pending(database, workspace, SystemClock())
+    # the decided contacts go through their sequences: three simulated weeks, a simulated
+    # reviewer approving what lands in review, deliveries into the outbox folder
+    report.simulation = simulate(
+        database,
+        RulesWatcher(workspace.root),
+        start=SystemClock().now(),
+        days=DEMO_DAYS,
+        outbox=settings.resolved_outbox_dir,
+        approve_reviews=True,
+        batch=settings.worker_batch,
+    )
     return report

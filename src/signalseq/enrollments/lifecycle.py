@@ -8,7 +8,7 @@ touch not yet sent, in the same unit of work.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -18,7 +18,15 @@ from signalseq.enrollments.models import Enrollment, Touch, Transition
 from signalseq.errors import ConflictError
 
 ENROLLMENT_STATES = ("active", "paused", "completed", "exited")
-EXIT_REASONS = ("replied", "meeting", "unsubscribed", "bounced", "manual", "sequence_retired")
+EXIT_REASONS = (
+    "replied",
+    "meeting",
+    "unsubscribed",
+    "bounced",
+    "suppressed",  # found on a suppression list when about to send
+    "manual",
+    "sequence_retired",
+)
 TOUCH_STATES = (
     "scheduled",
     "drafting",
@@ -124,12 +132,10 @@ def pause_enrollment(
 
 
 def resume_enrollment(session: Session, enrollment: Enrollment, cause: str, at: datetime) -> None:
-    """Back to active; touches that fell due while paused are moved to after the resume."""
+    """Back to active; the next tick moves touches that fell due meanwhile to the
+    contact's next send window."""
     move_enrollment(session, enrollment, "active", cause, at)
     enrollment.paused_until = None
-    for touch in unsent_touches(session, enrollment.id):
-        if touch.state == "scheduled" and touch.due_at < at:
-            touch.due_at = at + timedelta(minutes=1)
 
 
 def complete_enrollment(session: Session, enrollment: Enrollment, at: datetime) -> None:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from signalseq.store.base import Base, UTCDateTime, utcnow
+from signalseq.store.base import Base, JSONDocument, UTCDateTime, utcnow
 
 
 class Enrollment(Base):
@@ -34,6 +35,12 @@ class Enrollment(Base):
     last_touch_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     paused_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # when the current branch was entered (None: at enrollment); its `day` steps count from here
+    branch_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # a step to jump to (engagement skip_to, a migration): planned next, at the next slot
+    next_step: Mapped[str | None] = mapped_column(String(100))
+    # engagement rules already applied (their index in the sequence), so each fires once
+    engagement_applied: Mapped[list[int]] = mapped_column(JSONDocument, default=list)
 
 
 class Touch(Base):
@@ -60,6 +67,7 @@ class Touch(Base):
     state: Mapped[str] = mapped_column(String(20), default="scheduled")
     lease_owner: Mapped[str | None] = mapped_column(String(100))
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -77,3 +85,27 @@ class Transition(Base):
     to_state: Mapped[str] = mapped_column(String(20))
     cause: Mapped[str] = mapped_column(String(200))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class EngagementEvent(Base):
+    """Something the contact did: replied, booked a meeting, unsubscribed, bounced, is out
+    of office, clicked, accepted a connection, opened. Inbound connectors and the CLI
+    record them; the worker applies each once (``applied_at``) and records the outcome."""
+
+    __tablename__ = "engagement_events"
+    __table_args__ = (Index("ix_engagement_events_pending", "applied_at", "occurred_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"))
+    # None: every running enrollment of the contact
+    enrollment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("enrollments.id", ondelete="CASCADE")
+    )
+    touch_id: Mapped[int | None] = mapped_column(ForeignKey("touches.id", ondelete="SET NULL"))
+    kind: Mapped[str] = mapped_column(String(30))
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    return_date: Mapped[date | None] = mapped_column(Date)
+    source: Mapped[str] = mapped_column(String(100), default="cli")
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    applied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    outcome: Mapped[str | None] = mapped_column(String(200))

@@ -3,7 +3,7 @@ local business time."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, time
 from typing import Any
 
 from sqlalchemy import func, select
@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from signalseq.enrollments.lifecycle import DONE, complete_enrollment
 from signalseq.enrollments.models import Enrollment, Touch, Transition
 from signalseq.sequences.calendar import BusinessCalendar
-from signalseq.sequences.schema import SequenceFile
+from signalseq.sequences.schema import SequenceFile, Step
 
 
 def contact_calendar(
@@ -23,6 +23,36 @@ def contact_calendar(
     zone = contact.timezone or (account.timezone if account else None) or default_timezone
     country = contact.country or (account.country if account else None) or default_country
     return BusinessCalendar(zone, country)
+
+
+def step_windows(sequence: SequenceFile, step: Step) -> list[tuple[time, time]]:
+    return [w.bounds for w in (step.window or sequence.send_windows)]
+
+
+def _next_index(enrollment: Enrollment, steps: list[Step], taken: set[str]) -> int | None:
+    """The step to plan: the jump target if one is set, else the first step after the
+    furthest one already taken (steps inserted earlier by a new version are not
+    back-filled)."""
+    ids = [step.id for step in steps]
+    if enrollment.next_step in ids and enrollment.next_step not in taken:
+        return ids.index(enrollment.next_step)
+    done = [ids.index(step_id) for step_id in taken if step_id in ids]
+    index = max(done) + 1 if done else 0
+    return index if index < len(steps) else None
+
+
+def _last_done_at(session: Session, enrollment: Enrollment) -> datetime | None:
+    """When the previous touch was done, by the clock that did it (simulated or live)."""
+    done_touches = select(Touch.id).where(
+        Touch.enrollment_id == enrollment.id, Touch.state.in_(DONE)
+    )
+    return session.scalar(
+        select(func.max(Transition.at)).where(
+            Transition.entity == "touch",
+            Transition.entity_id.in_(done_touches),
+            Transition.to_state.in_(DONE),
+        )
+    )
 
 
 def schedule_next(
@@ -47,29 +77,22 @@ def schedule_next(
     ).all()
     if any(t.state not in (*DONE, "cancelled", "failed") for t in touches):
         return None  # one touch in flight at a time
-    taken = {t.step_id for t in touches}
-    index = next((i for i, step in enumerate(steps) if step.id not in taken), None)
+    index = _next_index(enrollment, steps, {t.step_id for t in touches})
     if index is None:
         complete_enrollment(session, enrollment, now)
         return None
     step = steps[index]
-    windows = [w.bounds for w in (step.window or sequence.send_windows)]
+    windows = step_windows(sequence, step)
     seed = f"{enrollment.id}/{enrollment.branch}/{step.id}"
-    if step.day is not None:
-        due = calendar.due(enrollment.enrolled_at, step.day, windows, seed)
+    if enrollment.next_step is not None:
+        due = now  # a jump (engagement, migration) is planned for the next slot
+        enrollment.next_step = None
+    elif step.day is not None:
+        due = calendar.due(enrollment.branch_at or enrollment.enrolled_at, step.day, windows, seed)
     else:
-        # when the previous touch was done, by the clock that did it (simulated or live)
-        done_touches = select(Touch.id).where(
-            Touch.enrollment_id == enrollment.id, Touch.state.in_(DONE)
+        due = calendar.due(
+            _last_done_at(session, enrollment) or now, step.after or 0, windows, seed
         )
-        previous = session.scalar(
-            select(func.max(Transition.at)).where(
-                Transition.entity == "touch",
-                Transition.entity_id.in_(done_touches),
-                Transition.to_state.in_(DONE),
-            )
-        )
-        due = calendar.due(previous or now, step.after or 0, windows, seed)
     touch = Touch(
         enrollment_id=enrollment.id,
         branch=enrollment.branch,

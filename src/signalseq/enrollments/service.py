@@ -8,13 +8,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from signalseq.crm.models import Contact
 from signalseq.enrollments import lifecycle
 from signalseq.enrollments.models import Enrollment, Touch
-from signalseq.enrollments.scheduling import contact_calendar, schedule_next
+from signalseq.enrollments.scheduling import contact_calendar, schedule_next, step_windows
 from signalseq.errors import NotFoundError, UsageError
+from signalseq.sequences.calendar import BusinessCalendar
 from signalseq.sequences.schema import SequenceFile
 
 LEASE = timedelta(minutes=5)
@@ -112,6 +113,10 @@ class PlanReport:
     scheduled: int = 0
     completed: int = 0
     resumed: int = 0
+    reslotted: int = 0
+
+
+STALE = timedelta(hours=1)
 
 
 def plan_touches(
@@ -123,8 +128,9 @@ def plan_touches(
     default_country: str | None,
     limit: int = 1000,
 ) -> PlanReport:
-    """Resume enrollments whose pause has ended, then give each active enrollment without
-    a touch in flight its next touch (or complete it)."""
+    """Resume enrollments whose pause has ended; move touches that fell due long ago
+    (while paused, or while no worker ran) to the next send window; give each active
+    enrollment without a touch in flight its next touch, or complete it."""
     report = PlanReport()
     for row in session.scalars(
         select(Enrollment)
@@ -137,6 +143,27 @@ def plan_touches(
     ):
         lifecycle.resume_enrollment(session, row, "pause ended", now)
         report.resumed += 1
+    calendars = Calendars(session, default_timezone, default_country)
+    for touch, row in session.execute(
+        select(Touch, Enrollment)
+        .join(Enrollment, Touch.enrollment_id == Enrollment.id)
+        .where(
+            Enrollment.state == "active",
+            Touch.state == "scheduled",
+            Touch.due_at < now - STALE,
+            or_(Touch.lease_until.is_(None), Touch.lease_until < now),
+        )
+        .limit(limit)
+    ).all():
+        sequence = sequences.get((row.sequence_id, row.sequence_version))
+        step = sequence.step(touch.branch, touch.step_id) if sequence else None
+        if sequence is None or step is None:
+            continue
+        seed = f"{row.id}/{touch.branch}/{touch.step_id}/late"
+        touch.due_at = calendars.of(row.contact_id).next_slot(
+            now, step_windows(sequence, step), seed
+        )
+        report.reslotted += 1
     in_flight = select(Touch.enrollment_id).where(Touch.state.in_(lifecycle.UNSENT))
     rows = session.scalars(
         select(Enrollment)
@@ -144,39 +171,64 @@ def plan_touches(
         .order_by(Enrollment.id)
         .limit(limit)
     ).all()
-    contacts = {
-        c.id: c
-        for c in session.scalars(
-            select(Contact).where(Contact.id.in_({r.contact_id for r in rows}))
-        )
-    }
+    calendars.load({r.contact_id for r in rows})
     for row in rows:
         sequence = sequences.get((row.sequence_id, row.sequence_version))
         if sequence is None:
             continue  # a retired version: `sequences migrate` moves these
-        calendar = contact_calendar(contacts[row.contact_id], default_timezone, default_country)
-        if schedule_next(session, row, sequence, calendar, now) is not None:
+        if schedule_next(session, row, sequence, calendars.of(row.contact_id), now) is not None:
             report.scheduled += 1
         elif row.state == "completed":
             report.completed += 1
     return report
 
 
-def claim_due(session: Session, worker: str, now: datetime, limit: int = 100) -> list[Touch]:
-    """Due touches for this worker, under a lease: on PostgreSQL `FOR UPDATE SKIP LOCKED`
-    so workers never take the same touch; a lease that expired is taken over."""
+class Calendars:
+    """Each contact's business calendar, loaded in bulk."""
+
+    def __init__(self, session: Session, default_timezone: str, default_country: str | None):
+        self.session = session
+        self.defaults = (default_timezone, default_country)
+        self._by_contact: dict[int, BusinessCalendar] = {}
+
+    def load(self, contact_ids: set[int]) -> None:
+        missing = contact_ids - self._by_contact.keys()
+        for contact in self.session.scalars(
+            select(Contact).options(selectinload(Contact.account)).where(Contact.id.in_(missing))
+        ):
+            self._by_contact[contact.id] = contact_calendar(contact, *self.defaults)
+
+    def of(self, contact_id: int) -> BusinessCalendar:
+        if contact_id not in self._by_contact:
+            self.load({contact_id})
+        return self._by_contact[contact_id]
+
+
+def claim(
+    session: Session,
+    worker: str,
+    now: datetime,
+    state: str = "scheduled",
+    limit: int = 100,
+) -> list[Touch]:
+    """Touches in ``state`` for this worker (``scheduled`` ones only once due), under a
+    lease: on PostgreSQL `FOR UPDATE SKIP LOCKED` so two workers never take the same
+    touch; a lease that expired (its worker died) is taken over."""
     query = (
         select(Touch)
+        .join(Enrollment, Touch.enrollment_id == Enrollment.id)
         .where(
-            Touch.state == "scheduled",
-            Touch.due_at <= now,
+            Touch.state == state,
+            Enrollment.state == "active",
             or_(Touch.lease_until.is_(None), Touch.lease_until < now),
         )
         .order_by(Touch.due_at, Touch.id)
         .limit(limit)
     )
+    if state == "scheduled":
+        query = query.where(Touch.due_at <= now)
     if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
+        query = query.with_for_update(of=Touch, skip_locked=True)
     touches = list(session.scalars(query))
     for touch in touches:
         touch.lease_owner = worker

@@ -13,6 +13,7 @@ from typing import Any
 from signalseq.errors import Problem
 from signalseq.rules.conditions import Condition, ConditionError, Node, Test, parse_conditions
 from signalseq.rules.schema import MAX_RULES, BranchChoice, TriggerRule
+from signalseq.sequences import catalog
 from signalseq.workspace.loader import LoadedFile, Workspace
 
 
@@ -92,7 +93,7 @@ def rules_version(workspace: Workspace) -> str:
 
 def compile_rules(workspace: Workspace) -> tuple[RuleSet, list[Problem]]:
     problems: list[Problem] = []
-    sequences = {s.model.id: s.model for s in workspace.all("sequence")}
+    sequences = catalog.latest(workspace)
     seen: dict[str, str] = {}
     compiled: list[CompiledRule] = []
     for loaded in workspace.all("trigger"):

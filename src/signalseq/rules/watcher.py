@@ -16,7 +16,10 @@ from signalseq.errors import ValidationFailed
 from signalseq.policy.schema import PolicyFile
 from signalseq.rules.engine import RuleEngine
 from signalseq.rules.ruleset import RuleSet
-from signalseq.workspace.loader import load_workspace
+from signalseq.sequences import catalog
+from signalseq.sequences.catalog import SequenceKey
+from signalseq.sequences.schema import SequenceFile
+from signalseq.workspace.loader import Workspace, load_workspace
 
 log = logging.getLogger("signalseq.rules")
 
@@ -25,8 +28,10 @@ log = logging.getLogger("signalseq.rules")
 class LoadedRules:
     ruleset: RuleSet
     policy: PolicyFile
-    sequence_versions: dict[str, int]
+    sequence_versions: dict[str, int]  # what new enrollments start on
     engine: RuleEngine
+    workspace: Workspace
+    sequences: dict[SequenceKey, SequenceFile]  # every version still on disk
 
 
 def _stamp(root: Path) -> tuple[tuple[str, int, int], ...]:
@@ -53,7 +58,8 @@ class RulesWatcher:
             if self._loaded is not None and stamp == self._stamp:
                 return self._loaded
             try:
-                ruleset, policy, versions = workspace_rules(load_workspace(self.root))
+                workspace = load_workspace(self.root)
+                ruleset, policy, versions = workspace_rules(workspace)
             except ValidationFailed as exc:
                 if self._loaded is None:
                     raise
@@ -63,14 +69,23 @@ class RulesWatcher:
                 log.error("still running rules version %s", self._loaded.ruleset.version)
                 self._stamp = stamp  # do not retry until the files change again
                 return self._loaded
-            if self._loaded is None or ruleset.version != self._loaded.ruleset.version:
+            engine = self._loaded.engine if self._loaded is not None else None
+            if engine is None or ruleset.version != engine.ruleset.version:
                 if self._loaded is not None:
                     log.warning(
                         "rules reloaded: version %s replaces %s",
                         ruleset.version,
                         self._loaded.ruleset.version,
                     )
-                self._loaded = LoadedRules(ruleset, policy, versions, RuleEngine(ruleset))
+                engine = RuleEngine(ruleset)  # durable_rules leaks on reload: only on change
+            self._loaded = LoadedRules(
+                engine.ruleset,
+                policy,
+                versions,
+                engine,
+                workspace,
+                catalog.all_versions(workspace),
+            )
             self._stamp = stamp
             self.last_problems = []
             return self._loaded

@@ -84,15 +84,16 @@ def _check_sequence(loaded: LoadedFile[SequenceFile]) -> list[Problem]:
 
 def check_sequences(workspace: Workspace) -> list[Problem]:
     problems: list[Problem] = []
-    seen: dict[str, str] = {}
+    seen: dict[tuple[str, int], str] = {}
     for loaded in workspace.all("sequence"):
-        sequence_id = loaded.model.id
-        if sequence_id in seen:
+        key = (loaded.model.id, loaded.model.version)
+        if key in seen:
             problems.append(
                 loaded.problem(
-                    ("id",), f"sequence id {sequence_id!r} is also defined in {seen[sequence_id]}"
+                    ("version",),
+                    f"sequence {key[0]!r} version {key[1]} is also defined in {seen[key]}",
                 )
             )
-        seen.setdefault(sequence_id, workspace.relative(loaded.path))
+        seen.setdefault(key, workspace.relative(loaded.path))
         problems.extend(_check_sequence(loaded))
     return problems

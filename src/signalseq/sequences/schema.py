@@ -149,6 +149,10 @@ class SequenceFile(WorkspaceModel):
             )
         return None
 
+    def step(self, branch: str, step_id: str) -> Step | None:
+        spec = self.branches.get(branch)
+        return next((s for s in spec.steps if s.id == step_id), None) if spec else None
+
     @field_validator("branches")
     @classmethod
     def _branch_names(cls, value: dict[str, BranchSpec]) -> dict[str, BranchSpec]:

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
-from signalseq.clock import Clock
-from signalseq.connectors.base import ConnectorContext, ProgressFactory, Rejected
+from sqlalchemy import select
+
+from signalseq.clock import Clock, ensure_utc
+from signalseq.connectors.base import Connector, ConnectorContext, ProgressFactory, Rejected
+from signalseq.connectors.config import interval_seconds
 from signalseq.connectors.workspace import load_connectors
 from signalseq.deadletters import repository as deadletters
 from signalseq.deadletters.models import DeadLetter
 from signalseq.signals.ingest import SourceReport, run_connector
+from signalseq.signals.models import ConnectorState
 from signalseq.store.db import Database
 from signalseq.workspace.loader import Workspace
 
@@ -22,11 +27,16 @@ def ingest(
     *,
     source: str | None = None,
     progress: ProgressFactory | None = None,
+    only_due: bool = False,
 ) -> list[SourceReport]:
+    """Run the workspace's connectors (or one). ``only_due``: as a worker does, only those
+    whose ``schedule`` interval (default 15m) has passed since their last run."""
     reports = []
     for connector in load_connectors(workspace, source=source):
         if connector.type == "webhook":
             continue  # fed by HTTP only
+        if only_due and not _due(database, connector, clock):
+            continue
         context = ConnectorContext(workspace.root, clock)
         if progress is None:
             reports.append(run_connector(database, connector, context))
@@ -86,3 +96,15 @@ def retry_dead_letters(
                 letter.resolved_at = clock.now()
                 report.resolved += 1
     return report
+
+
+DEFAULT_SCHEDULE = "15m"
+
+
+def _due(database: Database, connector: Connector, clock: Clock) -> bool:
+    every = interval_seconds(getattr(connector.config, "schedule", None) or DEFAULT_SCHEDULE)
+    with database.unit_of_work() as session:
+        last = session.scalar(
+            select(ConnectorState.last_run_at).where(ConnectorState.source == connector.name)
+        )
+    return last is None or clock.now() - ensure_utc(last) >= timedelta(seconds=every)

@@ -3,7 +3,8 @@
 from signalseq.crm.models import Account, Contact
 from signalseq.deadletters.models import DeadLetter
 from signalseq.decisions.models import Decision
-from signalseq.enrollments.models import Enrollment, Touch, Transition
+from signalseq.drafting.models import Draft
+from signalseq.enrollments.models import EngagementEvent, Enrollment, Touch, Transition
 from signalseq.policy.models import SuppressionEntry
 from signalseq.signals.models import ConnectorState, Signal, VisitorIdentity, WebhookReceipt
 from signalseq.store.base import Base
@@ -15,6 +16,8 @@ __all__ = [
     "Contact",
     "DeadLetter",
     "Decision",
+    "Draft",
+    "EngagementEvent",
     "Enrollment",
     "SuppressionEntry",
     "Touch",

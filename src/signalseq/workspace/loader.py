@@ -10,6 +10,7 @@ from typing import Any, Generic, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from signalseq.errors import Problem, UsageError, ValidationFailed
+from signalseq.workspace.config import WorkspaceConfig
 from signalseq.workspace.schema import problems_from_validation
 from signalseq.workspace.yamlfile import YamlDocument, load_yaml
 
@@ -53,6 +54,13 @@ class Workspace:
 
     def models(self, kind: str) -> Iterator[Any]:
         return (loaded.model for loaded in self.all(kind))
+
+    @property
+    def config(self) -> WorkspaceConfig:
+        """``workspace.yaml`` (its defaults when the file is absent, as in a bare rules
+        folder)."""
+        loaded = self.one("workspace")
+        return loaded.model if loaded else WorkspaceConfig(name=self.root.name or "workspace")
 
     def relative(self, path: Path) -> str:
         try:

@@ -1,0 +1,167 @@
+"""``run``, ``worker`` and ``simulate``: the pipeline, once, in a loop, or on a
+simulated clock."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import datetime
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from signalseq.cli.context import CliState, print_json, progress_bar, state
+from signalseq.clock import SystemClock, ensure_utc
+from signalseq.delivery.transport import transport_for
+from signalseq.pipeline.simulate import SimulationReport, simulate
+from signalseq.pipeline.tick import Pipeline, TickReport
+from signalseq.pipeline.worker import run_worker, stop_on_signals
+from signalseq.rules.watcher import RulesWatcher
+
+_FORMATS = ["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M:%S%z"]
+
+
+def _pipeline(cli: CliState) -> Pipeline:
+    settings = cli.settings
+    return Pipeline(
+        cli.database,
+        RulesWatcher(settings.workspace_path),
+        SystemClock(),
+        transport_for(settings),
+        batch=settings.worker_batch,
+    )
+
+
+def print_tick(report: TickReport, console: Console) -> None:
+    data = report.as_dict()
+    inbound, plan = data["inbound"], data["plan"]
+    console.print(
+        f"ingested {data['signals_ingested']} signal(s); "
+        f"decided {report.decide.signals if report.decide else 0}; "
+        f"inbound {inbound['events']} event(s) ({inbound['exited']} exit(s), "
+        f"{inbound['paused']} paused, {inbound['switched']} branch switch(es)); "
+        f"planned {plan['scheduled']}, completed {plan['completed']}, "
+        f"resumed {plan['resumed']}, re-slotted {plan['reslotted']}"
+    )
+    moves = ", ".join(f"{state} {n}" for state, n in sorted(report.moves.items()))
+    console.print(f"touches moved: {moves or 'none'}")
+
+
+def print_simulation(report: SimulationReport, console: Console) -> None:
+    channels = report.channels
+    table = Table(
+        "day",
+        *channels,
+        "total",
+        title=f"Touches sent per day and channel ({report.days} simulated days)",
+    )
+    day = report.start.date()
+    for _ in range(report.days):
+        counts = report.sent.get(day)
+        if counts:
+            table.add_row(
+                f"{day:%a %Y-%m-%d}",
+                *(str(counts.get(c, "")) for c in channels),
+                str(sum(counts.values())),
+            )
+        day = day.fromordinal(day.toordinal() + 1)
+    totals = report.by_channel()
+    table.add_row("total", *(str(totals.get(c, 0)) for c in channels), str(sum(totals.values())))
+    console.print(table)
+    states = ", ".join(f"{s} {n}" for s, n in sorted(report.enrollments.items()))
+    console.print(f"enrollments: {states or 'none'}; {report.ticks} ticks")
+    if report.waiting_review:
+        console.print(f"{report.waiting_review} touch(es) waiting in review")
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def run(
+        ctx: typer.Context,
+        once: bool = typer.Option(
+            False, "--once", help="One tick, then exit (without it: loop like `worker`)."
+        ),
+        as_json: bool = typer.Option(False, "--json", help="Print the tick report as JSON."),
+    ) -> None:
+        """Run the pipeline: ingest, decide, inbound, schedule, draft, release, deliver."""
+        cli = state(ctx)
+        if not once:
+            _loop(cli)
+            return
+        report = _pipeline(cli).tick()
+        if as_json:
+            print_json(report.as_dict())
+        else:
+            print_tick(report, cli.out)
+
+    @app.command()
+    def worker(ctx: typer.Context) -> None:
+        """Tick every SIGNALSEQ_WORKER_POLL_SECONDS; SIGTERM or Ctrl-C stops it cleanly
+        after the item in hand."""
+        _loop(state(ctx))
+
+    @app.command("simulate")
+    def simulate_cmd(
+        ctx: typer.Context,
+        days: int = typer.Option(21, "--days", min=1, max=366, help="Simulated days to run."),
+        start: datetime | None = typer.Option(
+            None, "--start", formats=_FORMATS, help="Simulated start (UTC; default: now)."
+        ),
+        approve: bool = typer.Option(
+            False,
+            "--approve-reviews",
+            help="Approve every touch that lands in review (a simulated reviewer).",
+        ),
+        outbox: Path | None = typer.Option(
+            None,
+            "--outbox",
+            help="Where deliveries go (default: <workspace>/.signalseq/simulation).",
+        ),
+        as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+    ) -> None:
+        """Run the pipeline's ticks on a simulated clock (writes to the configured
+        database; deliveries go to a folder, never to a mail server)."""
+        cli = state(ctx)
+        report = _simulate(cli, days, start, approve, outbox)
+        if as_json:
+            print_json(report.as_dict())
+        else:
+            print_simulation(report, cli.out)
+
+
+def _simulate(
+    cli: CliState, days: int, start: datetime | None, approve: bool, outbox: Path | None
+) -> SimulationReport:
+    begin = ensure_utc(start) if start else SystemClock().now()
+    with progress_bar("simulating", days * 24) as advance:
+        last = [begin]
+
+        def step(now: datetime) -> None:
+            hours = int((now - last[0]).total_seconds() // 3600)
+            if hours > 0:
+                advance(hours)
+                last[0] = now
+
+        return simulate(
+            cli.database,
+            RulesWatcher(cli.settings.workspace_path),
+            start=begin,
+            days=days,
+            outbox=outbox or cli.settings.state_dir / "simulation",
+            approve_reviews=approve,
+            batch=cli.settings.worker_batch,
+            on_tick=step,
+        )
+
+
+def _loop(cli: CliState) -> None:
+    logging.basicConfig(level=cli.settings.log_level)
+    pipeline = _pipeline(cli)
+    stop = threading.Event()
+    console = cli.err
+    console.print(f"worker {pipeline.worker}: ticking every {cli.settings.worker_poll_seconds}s")
+    with stop_on_signals(stop):
+        ticks = run_worker(pipeline, cli.settings.worker_poll_seconds, stop)
+    console.print(f"worker {pipeline.worker}: stopped after {ticks} tick(s)")

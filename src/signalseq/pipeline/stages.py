@@ -1,0 +1,116 @@
+"""What moves a claimed touch forward one state. Each handler runs inside the unit of
+work that holds the touch (locked on PostgreSQL), so it happens whole or not at all."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from signalseq.crm.models import Account, Contact
+from signalseq.decisions.history import StoreHistory
+from signalseq.drafting import offline
+from signalseq.drafting.models import Draft
+from signalseq.enrollments import lifecycle
+from signalseq.enrollments.models import Enrollment, Touch
+from signalseq.policy.schema import PolicyFile
+from signalseq.sequences.schema import SequenceFile
+from signalseq.signals.models import Signal
+
+
+class Transport(Protocol):
+    name: str
+
+    def deliver(self, touch: Touch, draft: Draft, contact: Contact, now: datetime) -> object: ...
+
+
+@dataclass
+class StageContext:
+    sequences: dict[tuple[str, int], SequenceFile]
+    policy: PolicyFile
+    transport: Transport
+    now: datetime
+
+
+def start(session: Session, touch: Touch, ctx: StageContext) -> str:
+    lifecycle.move_touch(session, touch, "drafting", "due", ctx.now)
+    return "drafting"
+
+
+def draft(session: Session, touch: Touch, ctx: StageContext) -> str:
+    """Write the touch's text, then send it to review or approve it, as the step and the
+    enrollment's review flag say."""
+    enrollment = session.get(Enrollment, touch.enrollment_id)
+    assert enrollment is not None
+    contact = session.get(Contact, enrollment.contact_id)
+    assert contact is not None
+    account = session.get(Account, enrollment.account_id) if enrollment.account_id else None
+    kind = (
+        session.scalar(select(Signal.kind).where(Signal.id == enrollment.signal_id))
+        if enrollment.signal_id
+        else None
+    )
+    text = offline.draft(touch, contact, account, kind)
+    existing = session.scalar(select(Draft).where(Draft.touch_id == touch.id))
+    if existing is None:
+        session.add(
+            Draft(touch_id=touch.id, subject=text.subject, body=text.body, drafter=offline.NAME)
+        )
+    else:  # sent back from review: drafted again
+        existing.subject, existing.body, existing.drafter = text.subject, text.body, offline.NAME
+    sequence = ctx.sequences.get((enrollment.sequence_id, enrollment.sequence_version))
+    step = sequence.step(touch.branch, touch.step_id) if sequence else None
+    review = step.review if step else "always"  # a step that vanished is looked at by a person
+    if review == "always" or (review == "policy" and enrollment.needs_review):
+        lifecycle.move_touch(session, touch, "in_review", f"drafted; review: {review}", ctx.now)
+        return "in_review"
+    lifecycle.move_touch(session, touch, "approved", f"drafted; review: {review}", ctx.now)
+    return "approved"
+
+
+def approve(session: Session, touch: Touch, ctx: StageContext) -> str:
+    """The simulated reviewer (``simulate --approve``): approves what is in review."""
+    lifecycle.move_touch(session, touch, "approved", "approved by the simulated reviewer", ctx.now)
+    return "approved"
+
+
+def deliver(session: Session, touch: Touch, ctx: StageContext) -> str:
+    """Send, after checking again — in this transaction — that the enrollment still runs
+    and the contact is not suppressed."""
+    enrollment = session.get(Enrollment, touch.enrollment_id, with_for_update=True)
+    assert enrollment is not None
+    if enrollment.state != "active":
+        lifecycle.move_touch(
+            session, touch, "cancelled", f"enrollment {enrollment.state} at send", ctx.now
+        )
+        return "cancelled"
+    contact = session.get(Contact, enrollment.contact_id)
+    assert contact is not None
+    why = suppressed(session, ctx.policy, contact)
+    if why is not None:
+        lifecycle.exit_enrollment(session, enrollment, "suppressed", ctx.now, f"suppressed: {why}")
+        return "cancelled"
+    text = session.scalar(select(Draft).where(Draft.touch_id == touch.id))
+    if text is None:
+        lifecycle.move_touch(session, touch, "failed", "no draft to send", ctx.now)
+        return "failed"
+    ctx.transport.deliver(touch, text, contact, ctx.now)
+    lifecycle.move_touch(session, touch, "sent", f"delivered by {ctx.transport.name}", ctx.now)
+    touch.sent_at = ctx.now
+    enrollment.last_touch_at = ctx.now
+    return "sent"
+
+
+def suppressed(session: Session, policy: PolicyFile, contact: Contact) -> str | None:
+    """Why the contact must not be contacted (static list or recorded at run time)."""
+    email = (contact.email or "").lower() or None
+    domain = email.rpartition("@")[2] if email else None
+    if email and email in policy.suppression.addresses:
+        return "address on the policy list"
+    if domain and domain in policy.suppression.domains:
+        return "domain on the policy list"
+    found = StoreHistory(session).suppressed(email, domain)
+    return f"{found} recorded" if found else None
