@@ -51,6 +51,11 @@ def test_demo_imports_the_samples_and_prints_the_summary(tmp_path, run_cli):
     assert imports["contacts"]["rows"] >= 190 and imports["contacts"]["rejected"] == []
     assert imports["accounts"]["unchanged"] == imports["accounts"]["rows"], "second run: no change"
     assert report["totals"]["contacts_without_account"] == 0
+    simulation = report["simulation"]
+    assert simulation["days"] == 21
+    assert {"email", "call", "linkedin_connect"} <= set(simulation["sent_by_channel"])
+    assert "Touches sent per day and channel" in result.stdout
+    assert list((workspace / ".signalseq" / "outbox").glob("touch-*.eml")), "emails in the outbox"
     assert len(report["accounts_by_country"]) >= 10
     assert set(report["contacts_by_seniority"]) == {
         "c_level",

@@ -3,12 +3,15 @@ next touches, and claiming due touches."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.sql.selectable import GenerativeSelect
 
 from signalseq.crm.models import Contact
 from signalseq.enrollments import lifecycle
@@ -132,28 +135,33 @@ def plan_touches(
     (while paused, or while no worker ran) to the next send window; give each active
     enrollment without a touch in flight its next touch, or complete it."""
     report = PlanReport()
+    lock = _skip_locked(session)
     for row in session.scalars(
-        select(Enrollment)
-        .where(
-            Enrollment.state == "paused",
-            Enrollment.paused_until.is_not(None),
-            Enrollment.paused_until <= now,
+        lock(
+            select(Enrollment)
+            .where(
+                Enrollment.state == "paused",
+                Enrollment.paused_until.is_not(None),
+                Enrollment.paused_until <= now,
+            )
+            .limit(limit)
         )
-        .limit(limit)
     ):
         lifecycle.resume_enrollment(session, row, "pause ended", now)
         report.resumed += 1
     calendars = Calendars(session, default_timezone, default_country)
     for touch, row in session.execute(
-        select(Touch, Enrollment)
-        .join(Enrollment, Touch.enrollment_id == Enrollment.id)
-        .where(
-            Enrollment.state == "active",
-            Touch.state == "scheduled",
-            Touch.due_at < now - STALE,
-            or_(Touch.lease_until.is_(None), Touch.lease_until < now),
+        lock(
+            select(Touch, Enrollment)
+            .join(Enrollment, Touch.enrollment_id == Enrollment.id)
+            .where(
+                Enrollment.state == "active",
+                Touch.state == "scheduled",
+                Touch.due_at < now - STALE,
+                or_(Touch.lease_until.is_(None), Touch.lease_until < now),
+            )
+            .limit(limit)
         )
-        .limit(limit)
     ).all():
         sequence = sequences.get((row.sequence_id, row.sequence_version))
         step = sequence.step(touch.branch, touch.step_id) if sequence else None
@@ -166,21 +174,41 @@ def plan_touches(
         report.reslotted += 1
     in_flight = select(Touch.enrollment_id).where(Touch.state.in_(lifecycle.UNSENT))
     rows = session.scalars(
-        select(Enrollment)
-        .where(Enrollment.state == "active", Enrollment.id.not_in(in_flight))
-        .order_by(Enrollment.id)
-        .limit(limit)
+        lock(
+            select(Enrollment)
+            .where(Enrollment.state == "active", Enrollment.id.not_in(in_flight))
+            .order_by(Enrollment.id)
+            .limit(limit)
+        )
     ).all()
     calendars.load({r.contact_id for r in rows})
     for row in rows:
         sequence = sequences.get((row.sequence_id, row.sequence_version))
         if sequence is None:
             continue  # a retired version: `sequences migrate` moves these
-        if schedule_next(session, row, sequence, calendars.of(row.contact_id), now) is not None:
+        try:
+            with session.begin_nested():
+                planned = schedule_next(session, row, sequence, calendars.of(row.contact_id), now)
+        except IntegrityError:
+            continue  # another worker planned this step a moment ago
+        if planned is not None:
             report.scheduled += 1
         elif row.state == "completed":
             report.completed += 1
     return report
+
+
+Query = TypeVar("Query", bound=GenerativeSelect)
+
+
+def _skip_locked(session: Session) -> Callable[[Query], Query]:
+    """On PostgreSQL, lock the rows selected and skip those another worker holds."""
+    postgres = session.get_bind().dialect.name == "postgresql"
+
+    def lock(query: Query) -> Query:
+        return query.with_for_update(of=Enrollment, skip_locked=True) if postgres else query
+
+    return lock
 
 
 class Calendars:
