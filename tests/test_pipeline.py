@@ -493,3 +493,34 @@ def test_two_workers_send_each_touch_exactly_once(postgres_store, world):
         )
     files = list(Path(outbox).glob("*.eml"))
     assert sent == transitions == len(files) == due
+
+
+def test_a_reply_recorded_mid_tick_wins_over_the_send(store, world):
+    root, ids, outbox = world
+
+    class ReplyArrivesBeforeDelivery(Pipeline):
+        def _stage(self, rules, state, handler, report):
+            if state == "approved" and report.moves["approved"]:  # replies arrive now
+                with store.database.unit_of_work() as session:
+                    for enrollment_id in ids:
+                        record_event(
+                            session,
+                            kind="replied",
+                            at=self.clock.now(),
+                            enrollment_id=enrollment_id,
+                        )
+            return super()._stage(rules, state, handler, report)
+
+    clock = SimulatedClock(datetime(2026, 11, 23, 14, 0, tzinfo=UTC))
+    pipeline = ReplyArrivesBeforeDelivery(
+        store.database, RulesWatcher(root), clock, OutboxTransport(outbox), ingest=False
+    )
+    pipeline.tick()
+    clock.advance(timedelta(minutes=50))
+    report = pipeline.tick()
+    assert report.moves["approved"] >= 1, "New York's and London's openers were drafted"
+    assert not list(outbox.glob("*.eml")), "nothing goes out after a reply is recorded"
+    for enrollment_id in ids[:2]:
+        row = enrollment(store, enrollment_id)
+        assert (row.state, row.exit_reason) == ("exited", "replied")
+        assert {t[2] for t in touches(store, enrollment_id)} == {"cancelled"}

@@ -15,7 +15,8 @@ from signalseq.decisions.history import StoreHistory
 from signalseq.drafting import offline
 from signalseq.drafting.models import Draft
 from signalseq.enrollments import lifecycle
-from signalseq.enrollments.models import Enrollment, Touch
+from signalseq.enrollments.engagement import EXITS
+from signalseq.enrollments.models import EngagementEvent, Enrollment, Touch
 from signalseq.policy.schema import PolicyFile
 from signalseq.sequences.schema import SequenceFile
 from signalseq.signals.models import Signal
@@ -78,8 +79,9 @@ def approve(session: Session, touch: Touch, ctx: StageContext) -> str:
 
 
 def deliver(session: Session, touch: Touch, ctx: StageContext) -> str:
-    """Send, after checking again — in this transaction — that the enrollment still runs
-    and the contact is not suppressed."""
+    """Send, after checking again — in this transaction — that the enrollment still runs,
+    that no reply, meeting, unsubscribe or bounce is waiting to be applied, and that the
+    contact is not suppressed."""
     enrollment = session.get(Enrollment, touch.enrollment_id, with_for_update=True)
     assert enrollment is not None
     if enrollment.state != "active":
@@ -89,6 +91,18 @@ def deliver(session: Session, touch: Touch, ctx: StageContext) -> str:
         return "cancelled"
     contact = session.get(Contact, enrollment.contact_id)
     assert contact is not None
+    stop = session.scalar(
+        select(EngagementEvent.kind)
+        .where(
+            EngagementEvent.contact_id == contact.id,
+            EngagementEvent.applied_at.is_(None),
+            EngagementEvent.kind.in_(EXITS),
+        )
+        .limit(1)
+    )
+    if stop is not None:  # recorded, not applied yet: it wins over the send
+        lifecycle.exit_enrollment(session, enrollment, EXITS[stop], ctx.now, f"{stop} (at send)")
+        return "cancelled"
     why = suppressed(session, ctx.policy, contact)
     if why is not None:
         lifecycle.exit_enrollment(session, enrollment, "suppressed", ctx.now, f"suppressed: {why}")

@@ -40,11 +40,15 @@ def run_worker(
     pipeline.should_stop = stop.is_set
     ticks = 0
     while not stop.is_set() and (max_ticks is None or ticks < max_ticks):
-        report = pipeline.tick()
         ticks += 1
-        if on_tick is not None:
-            on_tick(report)
-        if report.moves:
-            log.info("tick %d: %s", ticks, dict(report.moves))
+        try:
+            report = pipeline.tick()
+        except Exception:  # one bad tick must not end the worker; its leases expire
+            log.exception("tick %d failed; retrying after the poll interval", ticks)
+        else:
+            if on_tick is not None:
+                on_tick(report)
+            if report.moves:
+                log.info("tick %d: %s", ticks, dict(report.moves))
         stop.wait(poll_seconds)
     return ticks
