@@ -10,6 +10,7 @@ from tests.test_decisions import scenario  # noqa: F401  (the seeded scenario fi
 
 from signalseq.enrollments.models import Enrollment, Touch
 from signalseq.enrollments.service import LEASE, claim, plan_touches
+from signalseq.sequences import catalog
 from signalseq.workspace.loader import load_workspace
 
 NOW = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
@@ -17,7 +18,7 @@ NOW = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
 
 def _plan(store, workspace_root, now=NOW):
     workspace = load_workspace(workspace_root)
-    sequences = {(m.id, m.version): m for m in workspace.models("sequence")}
+    sequences = catalog.all_versions(workspace)
     with store.database.unit_of_work() as session:
         return plan_touches(session, sequences, now, default_timezone="UTC", default_country=None)
 

@@ -112,6 +112,17 @@ def run(store, root, outbox, days, start=MONDAY, approve=True):
     )
 
 
+def make_pipeline(store, root, clock, transport, kind=Pipeline, **options):
+    """A worker on the simulated clock, without ingest, with the simulated reviewer."""
+    return kind(
+        store.database,
+        RulesWatcher(root),
+        clock,
+        transport,
+        **{"ingest": False, "approve_reviews": True, **options},
+    )
+
+
 def touches(store, enrollment_id):
     with store.database.unit_of_work() as session:
         return [
@@ -175,15 +186,7 @@ def test_a_crash_after_delivery_never_sends_twice(store, world):
             raise RuntimeError("worker killed before commit")
 
     clock = SimulatedClock(datetime(2026, 11, 23, 14, 0, tzinfo=UTC))  # 09:00 in New York
-    crashing = Pipeline(
-        store.database,
-        RulesWatcher(root),
-        clock,
-        CrashAfterWriting(outbox),
-        worker="a",
-        ingest=False,
-        approve_reviews=True,
-    )
+    crashing = make_pipeline(store, root, clock, CrashAfterWriting(outbox), worker="a")
     crashing.tick()  # plans the openers: New York's is due within the hour (jitter)
     clock.advance(timedelta(minutes=50))
     with pytest.raises(RuntimeError, match="killed"):
@@ -194,15 +197,7 @@ def test_a_crash_after_delivery_never_sends_twice(store, world):
     states = [t[2] for i in ids for t in touches(store, i)]
     assert "sent" not in states, "nothing was committed as sent"
     clock.advance(timedelta(minutes=6))  # the dead worker's lease has expired
-    healthy = Pipeline(
-        store.database,
-        RulesWatcher(root),
-        clock,
-        OutboxTransport(outbox),
-        worker="b",
-        ingest=False,
-        approve_reviews=True,
-    )
+    healthy = make_pipeline(store, root, clock, OutboxTransport(outbox), worker="b")
     healthy.tick()
     assert written[0].read_bytes() == before, "the file of the crashed attempt was kept"
     with store.database.unit_of_work() as session:
@@ -315,12 +310,8 @@ def test_engagement_switches_branch_or_skips_ahead_once(store, world):
         ("main", "opener", "sent"),
         ("main", "connect", "cancelled"),
         ("clicked", "value", "sent"),
-        ("clicked", "call", "scheduled"),
-    ] or [(b, s, st) for b, s, st, _at in clicked][:3] == [
-        ("main", "opener", "sent"),
-        ("main", "connect", "cancelled"),
-        ("clicked", "value", "sent"),
-    ]
+        ("clicked", "call", "sent"),  # a business day after the value email
+    ], clicked
     assert [s for _b, s, _st, _at in touches(store, connector)][:3] == [
         "opener",
         "connect",
@@ -413,8 +404,6 @@ def test_the_worker_stops_cleanly_on_sigterm(store, world, tmp_path):
     )
     try:
         deadline = time.monotonic() + 60
-        with store.database.unit_of_work() as session:
-            pass
         while time.monotonic() < deadline:
             with store.database.unit_of_work() as session:
                 if session.scalar(select(func.count()).select_from(Touch)):
@@ -426,8 +415,7 @@ def test_the_worker_stops_cleanly_on_sigterm(store, world, tmp_path):
         if process.poll() is None:
             process.kill()
     assert process.returncode == 0, err
-    assert "SIGTERM received" in err or "stopped after" in err
-    assert "stopped after" in err
+    assert "SIGTERM received" in err and "stopped after" in err
 
 
 def test_two_workers_send_each_touch_exactly_once(postgres_store, world):
@@ -449,16 +437,7 @@ def test_two_workers_send_each_touch_exactly_once(postgres_store, world):
     clock = SimulatedClock(datetime(2026, 11, 23, 14, 0, tzinfo=UTC))
 
     def pipeline(name: str) -> Pipeline:
-        return Pipeline(
-            store.database,
-            RulesWatcher(root),
-            clock,
-            OutboxTransport(outbox),
-            worker=name,
-            batch=5,
-            ingest=False,
-            approve_reviews=True,
-        )
+        return make_pipeline(store, root, clock, OutboxTransport(outbox), worker=name, batch=5)
 
     pipeline("planner").tick()  # plans the openers
     clock.advance(timedelta(minutes=50))
@@ -512,8 +491,8 @@ def test_a_reply_recorded_mid_tick_wins_over_the_send(store, world):
             return super()._stage(rules, state, handler, report)
 
     clock = SimulatedClock(datetime(2026, 11, 23, 14, 0, tzinfo=UTC))
-    pipeline = ReplyArrivesBeforeDelivery(
-        store.database, RulesWatcher(root), clock, OutboxTransport(outbox), ingest=False
+    pipeline = make_pipeline(
+        store, root, clock, OutboxTransport(outbox), kind=ReplyArrivesBeforeDelivery
     )
     pipeline.tick()
     clock.advance(timedelta(minutes=50))

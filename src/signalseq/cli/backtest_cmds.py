@@ -11,13 +11,11 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from signalseq.cli.context import progress_bar, state
+from signalseq.cli.context import DATETIME_FORMATS, progress_bar, state
 from signalseq.clock import ensure_utc
 from signalseq.decisions.backtest import compare, dumps, report, run_backtest
 from signalseq.decisions.sources import load_rules_dir, load_rules_source
 from signalseq.workspace.loader import load_workspace
-
-_FORMATS = ["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M:%S%z"]
 
 
 def _counts(console: Console, title: str, counts: dict[str, int]) -> None:
@@ -79,10 +77,10 @@ def register(app: typer.Typer) -> None:
             None, "--rules", help="A rules folder (default: the workspace's)."
         ),
         since: datetime | None = typer.Option(
-            None, "--since", formats=_FORMATS, help="First signal time (UTC)."
+            None, "--since", formats=DATETIME_FORMATS, help="First signal time (UTC)."
         ),
         until: datetime | None = typer.Option(
-            None, "--until", formats=_FORMATS, help="Last signal time (UTC)."
+            None, "--until", formats=DATETIME_FORMATS, help="Last signal time (UTC)."
         ),
         signals: Path | None = typer.Option(
             None, "--signals", help="Replay canonical signals from JSONL."

@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 from sqlalchemy.orm import Session
 
-from signalseq.cli.context import count_lines, print_json, progress_bar, state
+from signalseq.cli.context import DATETIME_FORMATS, count_lines, print_json, progress_bar, state
 from signalseq.crm import importer, repository
 from signalseq.crm.importer import ImportReport
 from signalseq.crm.schemas import account_dict, contact_dict
@@ -108,7 +108,7 @@ def account_facts(
         None,
         "--as-of",
         help="ISO time (UTC if no offset); default: now.",
-        formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M:%S%z"],
+        formats=DATETIME_FORMATS,
     ),
     as_json: bool = typer.Option(False, "--json", help="Print as JSON."),
 ) -> None:

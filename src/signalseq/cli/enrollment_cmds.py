@@ -7,14 +7,13 @@ from datetime import datetime
 import typer
 from rich.table import Table
 
-from signalseq.cli.context import print_json, state
+from signalseq.cli.context import DATETIME_FORMATS, print_json, state
 from signalseq.clock import SystemClock, ensure_utc
 from signalseq.enrollments import service
 
 enrollments_app = typer.Typer(
     help="Enrollments: list them, pause, resume, exit, skip a step.", no_args_is_help=True
 )
-_FORMATS = ["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M:%S%z"]
 
 
 @enrollments_app.command("list")
@@ -63,7 +62,7 @@ def pause(
     ctx: typer.Context,
     enrollment_id: int = typer.Argument(..., help="Enrollment id."),
     until: datetime | None = typer.Option(
-        None, "--until", formats=_FORMATS, help="Resume then (UTC)."
+        None, "--until", formats=DATETIME_FORMATS, help="Resume then (UTC)."
     ),
 ) -> None:
     """Pause an enrollment (by hand, or until a date)."""

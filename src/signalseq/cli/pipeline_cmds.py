@@ -12,15 +12,13 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from signalseq.cli.context import CliState, print_json, progress_bar, state
+from signalseq.cli.context import DATETIME_FORMATS, CliState, print_json, progress_bar, state
 from signalseq.clock import SystemClock, ensure_utc
 from signalseq.delivery.transport import transport_for
 from signalseq.pipeline.simulate import SimulationReport, simulate
 from signalseq.pipeline.tick import Pipeline, TickReport
 from signalseq.pipeline.worker import run_worker, stop_on_signals
 from signalseq.rules.watcher import RulesWatcher
-
-_FORMATS = ["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M:%S%z"]
 
 
 def _pipeline(cli: CliState) -> Pipeline:
@@ -35,15 +33,14 @@ def _pipeline(cli: CliState) -> Pipeline:
 
 
 def print_tick(report: TickReport, console: Console) -> None:
-    data = report.as_dict()
-    inbound, plan = data["inbound"], data["plan"]
+    inbound, plan = report.inbound, report.plan
     console.print(
-        f"ingested {data['signals_ingested']} signal(s); "
+        f"ingested {sum(r.stored for r in report.ingest)} signal(s); "
         f"decided {report.decide.signals if report.decide else 0}; "
-        f"inbound {inbound['events']} event(s) ({inbound['exited']} exit(s), "
-        f"{inbound['paused']} paused, {inbound['switched']} branch switch(es)); "
-        f"planned {plan['scheduled']}, completed {plan['completed']}, "
-        f"resumed {plan['resumed']}, re-slotted {plan['reslotted']}"
+        f"inbound {inbound.events} event(s) ({inbound.exited} exit(s), "
+        f"{inbound.paused} paused, {inbound.switched} branch switch(es)); "
+        f"planned {plan.scheduled}, completed {plan.completed}, "
+        f"resumed {plan.resumed}, re-slotted {plan.reslotted}"
     )
     moves = ", ".join(f"{state} {n}" for state, n in sorted(report.moves.items()))
     console.print(f"touches moved: {moves or 'none'}")
@@ -107,7 +104,7 @@ def register(app: typer.Typer) -> None:
         ctx: typer.Context,
         days: int = typer.Option(21, "--days", min=1, max=366, help="Simulated days to run."),
         start: datetime | None = typer.Option(
-            None, "--start", formats=_FORMATS, help="Simulated start (UTC; default: now)."
+            None, "--start", formats=DATETIME_FORMATS, help="Simulated start (UTC; default: now)."
         ),
         approve: bool = typer.Option(
             False,

@@ -22,12 +22,11 @@ from signalseq.crm.models import Contact
 from signalseq.enrollments import lifecycle
 from signalseq.enrollments.models import EngagementEvent, Enrollment, Touch
 from signalseq.errors import NotFoundError, UsageError
-from signalseq.policy.models import SuppressionEntry
+from signalseq.policy import suppression
 from signalseq.sequences.calendar import BusinessCalendar
 from signalseq.sequences.schema import EngagementRule, SequenceFile
 
-EXITS = {"replied": "replied", "meeting": "meeting", "unsubscribed": "unsubscribed",
-         "bounced": "bounced"}  # fmt: skip
+EXITS = ("replied", "meeting", "unsubscribed", "bounced")  # each is also the exit reason
 RULE_EVENTS = {"link_click", "connection_accepted", "opened"}
 EVENT_KINDS = (*EXITS, "out_of_office", *sorted(RULE_EVENTS))
 SUPPRESSING = {"unsubscribed", "bounced"}
@@ -128,7 +127,7 @@ def _apply(
 ) -> str:
     contact = session.get(Contact, event.contact_id)
     if event.kind in SUPPRESSING and contact is not None and contact.email:
-        _suppress(session, contact.email, event.kind)
+        suppression.add(session, "address", contact.email.lower(), event.kind)
     targets = _targets(session, event)
     if not targets:
         return f"{event.kind}: no running enrollment"
@@ -137,7 +136,7 @@ def _apply(
         cause = f"{event.kind} (event #{event.id})"
         if event.kind in EXITS:
             report.cancelled += lifecycle.exit_enrollment(
-                session, enrollment, EXITS[event.kind], now, cause
+                session, enrollment, event.kind, now, cause
             )
             report.exited += 1
             results.append(f"#{enrollment.id} exited")
@@ -156,16 +155,6 @@ def _apply(
             report.switched += fired is not None
             results.append(f"#{enrollment.id} {fired or 'no engagement rule fired'}")
     return f"{event.kind}: " + "; ".join(results)
-
-
-def _suppress(session: Session, address: str, kind: str) -> None:
-    exists = session.scalar(
-        select(SuppressionEntry.id).where(
-            SuppressionEntry.kind == "address", SuppressionEntry.value == address
-        )
-    )
-    if exists is None:
-        session.add(SuppressionEntry(kind="address", value=address, reason=kind))
 
 
 def _out_of_office(
@@ -220,7 +209,6 @@ def _fires(
         select(func.count(func.distinct(EngagementEvent.touch_id))).where(
             EngagementEvent.kind == "opened",
             EngagementEvent.touch_id.is_not(None),
-            EngagementEvent.contact_id == enrollment.contact_id,
             EngagementEvent.touch_id.in_(
                 select(Touch.id).where(Touch.enrollment_id == enrollment.id)
             ),

@@ -11,12 +11,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from signalseq.crm.models import Account, Contact
-from signalseq.decisions.history import StoreHistory
 from signalseq.drafting import offline
 from signalseq.drafting.models import Draft
 from signalseq.enrollments import lifecycle
 from signalseq.enrollments.engagement import EXITS
 from signalseq.enrollments.models import EngagementEvent, Enrollment, Touch
+from signalseq.policy import suppression
 from signalseq.policy.schema import PolicyFile
 from signalseq.sequences.schema import SequenceFile
 from signalseq.signals.models import Signal
@@ -101,9 +101,10 @@ def deliver(session: Session, touch: Touch, ctx: StageContext) -> str:
         .limit(1)
     )
     if stop is not None:  # recorded, not applied yet: it wins over the send
-        lifecycle.exit_enrollment(session, enrollment, EXITS[stop], ctx.now, f"{stop} (at send)")
+        lifecycle.exit_enrollment(session, enrollment, stop, ctx.now, f"{stop} (at send)")
         return "cancelled"
-    why = suppressed(session, ctx.policy, contact)
+    account = session.get(Account, enrollment.account_id) if enrollment.account_id else None
+    why = suppression.check(session, ctx.policy, *suppression.contact_address(contact, account))
     if why is not None:
         lifecycle.exit_enrollment(session, enrollment, "suppressed", ctx.now, f"suppressed: {why}")
         return "cancelled"
@@ -116,15 +117,3 @@ def deliver(session: Session, touch: Touch, ctx: StageContext) -> str:
     touch.sent_at = ctx.now
     enrollment.last_touch_at = ctx.now
     return "sent"
-
-
-def suppressed(session: Session, policy: PolicyFile, contact: Contact) -> str | None:
-    """Why the contact must not be contacted (static list or recorded at run time)."""
-    email = (contact.email or "").lower() or None
-    domain = email.rpartition("@")[2] if email else None
-    if email and email in policy.suppression.addresses:
-        return "address on the policy list"
-    if domain and domain in policy.suppression.domains:
-        return "domain on the policy list"
-    found = StoreHistory(session).suppressed(email, domain)
-    return f"{found} recorded" if found else None

@@ -15,7 +15,7 @@ import os
 import socket
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from sqlalchemy import select
@@ -56,19 +56,8 @@ class TickReport:
         return {
             "signals_ingested": sum(r.stored for r in self.ingest),
             "decide": self.decide.as_dict() if self.decide else None,
-            "inbound": {
-                "events": self.inbound.events,
-                "exited": self.inbound.exited,
-                "cancelled": self.inbound.cancelled,
-                "paused": self.inbound.paused,
-                "switched": self.inbound.switched,
-            },
-            "plan": {
-                "scheduled": self.plan.scheduled,
-                "completed": self.plan.completed,
-                "resumed": self.plan.resumed,
-                "reslotted": self.plan.reslotted,
-            },
+            "inbound": asdict(self.inbound),
+            "plan": asdict(self.plan),
             "touches": dict(self.moves),
             "interrupted": self.interrupted,
         }

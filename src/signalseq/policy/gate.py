@@ -10,8 +10,8 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import Any, Protocol, TypeVar
 
-from signalseq.normalize.domains import normalize_domain
 from signalseq.policy.schema import PolicyFile
+from signalseq.policy.suppression import contact_address
 
 
 class History(Protocol):
@@ -55,8 +55,7 @@ def apply_policy(
     """Every check in order. With ``explain`` each check's result and detail is kept;
     without it, the first failing check ends the evaluation."""
     checks: list[dict[str, Any]] = []
-    email = (contact.email or "").lower() or None
-    domain = normalize_domain(email) if email else (account.domain if account else None)
+    email, domain = contact_address(contact, account)
     country = contact.country or (account.country if account else None)
     status = policy.jurisdictions.countries.get(country or "", policy.jurisdictions.default)
     needs_review = status == "needs_review"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Header, Request
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
@@ -78,6 +80,14 @@ async def _receive(
     )
 
 
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"description": "invalid JSON"},
+    401: {"description": "bad or replayed signature"},
+    404: {"description": "unknown source"},
+    413: {"description": "body too large"},
+}
+
+
 @router.post(
     "/signals",
     response_model=IntakeResponse,
@@ -98,12 +108,7 @@ async def _receive(
             },
         }
     },
-    responses={
-        400: {"description": "invalid JSON"},
-        401: {"description": "bad or replayed signature"},
-        404: {"description": "unknown source"},
-        413: {"description": "body too large"},
-    },
+    responses=_ERRORS,
 )
 async def post_signals(
     request: Request,
@@ -127,12 +132,7 @@ async def post_signals(
             "content": {"application/json": {"schema": {"type": "object"}}},
         }
     },
-    responses={
-        400: {"description": "invalid JSON"},
-        401: {"description": "bad or replayed signature"},
-        404: {"description": "unknown source"},
-        413: {"description": "body too large"},
-    },
+    responses=_ERRORS,
 )
 async def post_segment(
     request: Request,
