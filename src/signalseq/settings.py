@@ -49,6 +49,12 @@ class Settings(BaseSettings):
     llm_timeout: float = Field(
         default=60.0, gt=0, description="Seconds before a request times out."
     )
+    llm_max_retries: int = Field(
+        default=2,
+        ge=0,
+        le=10,
+        description="Retries of a failed request (429 honouring Retry-After, 5xx, timeouts).",
+    )
     smtp_host: str | None = Field(
         default=None,
         description="SMTP server for sending. Unset: messages are written to the outbox folder.",

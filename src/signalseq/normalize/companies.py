@@ -21,3 +21,10 @@ def normalize_company_name(name: str | None) -> str:
     text = basename(text.strip()) or text
     text = _PUNCT.sub(" ", text.casefold())
     return re.sub(r"\s+", " ", text).strip()
+
+
+def display_company_name(name: str) -> str:
+    """How a person writes it in a sentence: "Indigo Security Pvt Ltd" → "Indigo Security"."""
+    text = _PARENTHETICAL.sub(" ", unicodedata.normalize("NFKC", name)).strip()
+    short = basename(text).strip(" ,.")
+    return re.sub(r"\s+", " ", short or text)

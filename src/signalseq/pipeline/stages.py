@@ -11,15 +11,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from signalseq.crm.models import Account, Contact
-from signalseq.drafting import offline
+from signalseq.drafting import service as drafting
 from signalseq.drafting.models import Draft
+from signalseq.drafting.service import DraftJob, DraftResult
 from signalseq.enrollments import lifecycle
 from signalseq.enrollments.engagement import EXITS
 from signalseq.enrollments.models import EngagementEvent, Enrollment, Touch
 from signalseq.policy import suppression
 from signalseq.policy.schema import PolicyFile
 from signalseq.sequences.schema import SequenceFile
-from signalseq.signals.models import Signal
 
 
 class Transport(Protocol):
@@ -41,39 +41,36 @@ def start(session: Session, touch: Touch, ctx: StageContext) -> str:
     return "drafting"
 
 
-def draft(session: Session, touch: Touch, ctx: StageContext) -> str:
-    """Write the touch's text, then send it to review or approve it, as the step and the
-    enrollment's review flag say."""
+def drafted(
+    session: Session, touch: Touch, ctx: StageContext, job: DraftJob, result: DraftResult
+) -> str:
+    """Store the draft, then send it to review or approve it: review when the step or the
+    enrollment's policy asks for it, and always when a guardrail failed."""
+    drafting.store(session, touch, job, result)
     enrollment = session.get(Enrollment, touch.enrollment_id)
     assert enrollment is not None
-    contact = session.get(Contact, enrollment.contact_id)
-    assert contact is not None
-    account = session.get(Account, enrollment.account_id) if enrollment.account_id else None
-    kind = (
-        session.scalar(select(Signal.kind).where(Signal.id == enrollment.signal_id))
-        if enrollment.signal_id
-        else None
-    )
-    text = offline.draft(touch, contact, account, kind)
-    existing = session.scalar(select(Draft).where(Draft.touch_id == touch.id))
-    if existing is None:
-        session.add(
-            Draft(touch_id=touch.id, subject=text.subject, body=text.body, drafter=offline.NAME)
-        )
-    else:  # sent back from review: drafted again
-        existing.subject, existing.body, existing.drafter = text.subject, text.body, offline.NAME
     sequence = ctx.sequences.get((enrollment.sequence_id, enrollment.sequence_version))
     step = sequence.step(touch.branch, touch.step_id) if sequence else None
     review = step.review if step else "always"  # a step that vanished is looked at by a person
-    if review == "always" or (review == "policy" and enrollment.needs_review):
-        lifecycle.move_touch(session, touch, "in_review", f"drafted; review: {review}", ctx.now)
+    failed = [check.name for check in result.guardrails.failures]
+    if failed:
+        cause = f"drafted by {result.drafter}; flagged: {', '.join(failed)}"
+        lifecycle.move_touch(session, touch, "in_review", cause, ctx.now)
         return "in_review"
-    lifecycle.move_touch(session, touch, "approved", f"drafted; review: {review}", ctx.now)
+    cause = f"drafted by {result.drafter}; review: {review}"
+    if review == "always" or (review == "policy" and enrollment.needs_review):
+        lifecycle.move_touch(session, touch, "in_review", cause, ctx.now)
+        return "in_review"
+    lifecycle.move_touch(session, touch, "approved", cause, ctx.now)
     return "approved"
 
 
 def approve(session: Session, touch: Touch, ctx: StageContext) -> str:
-    """The simulated reviewer (``simulate --approve``): approves what is in review."""
+    """The simulated reviewer (``simulate --approve``): approves what is in review,
+    except drafts that failed a guardrail, which it leaves for a person."""
+    text = session.scalar(select(Draft).where(Draft.touch_id == touch.id))
+    if text is not None and not text.guardrails_passed:
+        return "held"  # tick.HELD
     lifecycle.move_touch(session, touch, "approved", "approved by the simulated reviewer", ctx.now)
     return "approved"
 

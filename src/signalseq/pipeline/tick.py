@@ -16,17 +16,23 @@ import socket
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from functools import partial
 from typing import Any
 
+from jinja2 import TemplateError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from signalseq.clock import Clock
 from signalseq.decisions.service import DecideReport, decide_pending
+from signalseq.drafting import service as drafting
+from signalseq.drafting.service import Drafter, DraftJob, OfflineDrafter
 from signalseq.enrollments import engagement, service
 from signalseq.enrollments.engagement import EngagementReport
 from signalseq.enrollments.models import Touch
 from signalseq.enrollments.service import PlanReport
+from signalseq.errors import SignalseqError
 from signalseq.pipeline import stages
 from signalseq.pipeline.stages import StageContext, Transport
 from signalseq.rules.watcher import LoadedRules, RulesWatcher
@@ -36,7 +42,8 @@ from signalseq.store.db import Database
 
 log = logging.getLogger("signalseq.worker")
 
-Handler = Callable[[Session, Touch, StageContext], str]
+Handler = Callable[..., str]  # (session, touch, ctx) -> outcome
+HELD = "held"  # a handler's answer for "not mine to move": a flagged draft awaits a person
 
 
 def worker_name() -> str:
@@ -75,6 +82,8 @@ class Pipeline:
     decide: bool = True
     approve_reviews: bool = False  # the simulated reviewer; never on in a real worker
     should_stop: Callable[[], bool] = lambda: False
+    drafter: Drafter = field(default_factory=OfflineDrafter)
+    _report: TickReport = field(default_factory=lambda: TickReport(), init=False, repr=False)
 
     def tick(self) -> TickReport:
         report = TickReport()
@@ -94,15 +103,15 @@ class Pipeline:
                 default_country=config.default_country,
                 limit=10 * self.batch,
             )
-        handlers: list[tuple[str, Handler]] = [
-            ("scheduled", stages.start),
-            ("drafting", stages.draft),
+        stages_in_order: list[Callable[[], bool]] = [
+            lambda: self._stage(rules, "scheduled", stages.start, report),
+            lambda: self._draft_stage(rules, report),
         ]
         if self.approve_reviews:
-            handlers.append(("in_review", stages.approve))
-        handlers.append(("approved", stages.deliver))
-        for state, handler in handlers:
-            if not self._stage(rules, state, handler, report):
+            stages_in_order.append(lambda: self._stage(rules, "in_review", stages.approve, report))
+        stages_in_order.append(lambda: self._stage(rules, "approved", stages.deliver, report))
+        for stage in stages_in_order:
+            if not stage():
                 report.interrupted = True
                 break
         return report
@@ -119,14 +128,29 @@ class Pipeline:
                 limit=10 * self.batch,
             )
 
+    def _claim(self, state: str) -> tuple[list[int], datetime]:
+        now = self.clock.now()
+        with self.database.unit_of_work() as session:
+            return [t.id for t in service.claim(session, self.worker, now, state, self.batch)], now
+
+    def _handle(self, touch_id: int, state: str, work: Callable[[Session, Touch], str]) -> None:
+        """``work`` on one touch in its own unit of work, if this worker still holds it."""
+        with self.database.unit_of_work() as session:
+            touch = session.get(Touch, touch_id, with_for_update=True)
+            if touch is None or touch.state != state or touch.lease_owner != self.worker:
+                return  # moved meanwhile (an exit cancelled it), or lease lost
+            outcome = work(session, touch)
+            if outcome == HELD:
+                return  # left for a person; the lease keeps this worker from spinning on it
+            touch.lease_owner = None
+            touch.lease_until = None
+        self._report.moves[outcome] += 1
+
     def _stage(self, rules: LoadedRules, state: str, handler: Handler, report: TickReport) -> bool:
         """Claim and handle batches until none is left; False when asked to stop."""
+        self._report = report
         while True:
-            now = self.clock.now()
-            with self.database.unit_of_work() as session:
-                claimed = [
-                    t.id for t in service.claim(session, self.worker, now, state, self.batch)
-                ]
+            claimed, now = self._claim(state)
             if not claimed:
                 return True
             ctx = StageContext(rules.sequences, rules.policy, self.transport, now)
@@ -134,14 +158,41 @@ class Pipeline:
                 if self.should_stop():
                     self._release(claimed[index:])
                     return False
-                with self.database.unit_of_work() as session:
-                    touch = session.get(Touch, touch_id, with_for_update=True)
-                    if touch is None or touch.state != state or touch.lease_owner != self.worker:
-                        continue  # moved meanwhile (an exit cancelled it), or lease lost
-                    outcome = handler(session, touch, ctx)
-                    touch.lease_owner = None
-                    touch.lease_until = None
-                report.moves[outcome] += 1
+                self._handle(touch_id, state, partial(handler, ctx=ctx))
+            if len(claimed) < self.batch:
+                return True
+
+    def _draft_stage(self, rules: LoadedRules, report: TickReport) -> bool:
+        """Drafting, a batch at a time: gather each touch's context (short reads), draft
+        the batch concurrently outside any transaction, then store each draft in its
+        touch's own transaction."""
+        self._report = report
+        while True:
+            claimed, now = self._claim("drafting")
+            if not claimed:
+                return True
+            jobs: list[DraftJob] = []
+            for touch_id in claimed:
+                try:
+                    with self.database.unit_of_work() as session:
+                        touch = session.get(Touch, touch_id)
+                        if touch is not None and touch.lease_owner == self.worker:
+                            jobs.append(drafting.prepare(session, touch, rules.prompts, now))
+                except (SignalseqError, TemplateError) as exc:
+                    log.error("touch %s: cannot draft: %s", touch_id, exc)
+                    report.moves["draft_error"] += 1
+            if self.should_stop():
+                self._release(claimed)
+                return False
+            ctx = StageContext(rules.sequences, rules.policy, self.transport, now)
+            for job, result in zip(jobs, drafting.run_drafts(self.drafter, jobs), strict=True):
+                if isinstance(result, BaseException):
+                    log.error("touch %s: drafting failed: %s", job.touch_id, result)
+                    report.moves["draft_error"] += 1
+                    continue  # the lease expires and a later tick tries again
+
+                work = partial(stages.drafted, ctx=ctx, job=job, result=result)
+                self._handle(job.touch_id, "drafting", work)
             if len(claimed) < self.batch:
                 return True
 

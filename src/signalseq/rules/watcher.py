@@ -1,6 +1,6 @@
 """Rules that reload themselves: a running worker calls ``current()`` each tick.
 
-When the rule files change, the new set is loaded, compiled and checked; only a clean
+When the rule files, prompts or ``workspace.yaml`` change, the new set is loaded, compiled and checked; only a clean
 set replaces the old one (one atomic swap). A broken file leaves the previous version
 running and logs every problem.
 """
@@ -12,6 +12,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+from signalseq.drafting.library import PromptLibrary, workspace_library
 from signalseq.errors import ValidationFailed
 from signalseq.policy.schema import PolicyFile
 from signalseq.rules.engine import RuleEngine
@@ -32,10 +33,14 @@ class LoadedRules:
     engine: RuleEngine
     workspace: Workspace
     sequences: dict[SequenceKey, SequenceFile]  # every version still on disk
+    prompts: PromptLibrary
+
+
+WATCHED = ("rules/**/*.yaml", "rules/**/*.yml", "prompts/*.md", "prompts/*.yaml", "workspace.yaml")
 
 
 def _stamp(root: Path) -> tuple[tuple[str, int, int], ...]:
-    files = [p for pattern in ("rules/**/*.yaml", "rules/**/*.yml") for p in root.glob(pattern)]
+    files = [p for pattern in WATCHED for p in root.glob(pattern)]
     return tuple(
         sorted((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files if p.is_file())
     )
@@ -85,6 +90,7 @@ class RulesWatcher:
                 engine,
                 workspace,
                 catalog.all_versions(workspace),
+                workspace_library(workspace),
             )
             self._stamp = stamp
             self.last_problems = []

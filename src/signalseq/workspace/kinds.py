@@ -7,6 +7,9 @@ from __future__ import annotations
 
 from signalseq.connectors.config import ConnectorFile
 from signalseq.connectors.workspace import check_connectors
+from signalseq.drafting.library import check_prompts
+from signalseq.drafting.prompts import PromptFile, parse_prompt
+from signalseq.drafting.sender import SenderProfile
 from signalseq.policy.schema import PolicyFile
 from signalseq.rules.ruleset import check_rules
 from signalseq.rules.schema import TriggerFile
@@ -21,9 +24,11 @@ KINDS: list[FileKind] = [
     FileKind("sequence", ("rules/sequences/*.yaml", "rules/sequences/*.yml"), SequenceFile),
     FileKind("trigger", ("rules/triggers/*.yaml", "rules/triggers/*.yml"), TriggerFile),
     FileKind("policy", ("rules/policy.yaml",), PolicyFile),
+    FileKind("prompt", ("prompts/*.md",), PromptFile, parse=parse_prompt),
+    FileKind("sender", ("prompts/sender.yaml",), SenderProfile),
 ]
 
-CHECKS: list[Check] = [check_connectors, check_sequences, check_rules]
+CHECKS: list[Check] = [check_connectors, check_sequences, check_rules, check_prompts]
 
 __all__ = ["CHECKS", "KINDS", "check_rules", "rules_dir_kinds"]
 

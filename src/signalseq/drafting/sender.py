@@ -1,0 +1,103 @@
+"""``prompts/sender.yaml``: who is writing — the only source of claims about us.
+
+Every number and name a draft says about our side must come from here (proof points,
+case studies), so the grounding check can tell a real claim from an invented one.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field, field_validator
+
+from signalseq.normalize.domains import normalize_domain
+from signalseq.workspace.schema import WorkspaceModel
+
+DEFAULT_BANNED = (
+    "just checking in",
+    "circling back",
+    "hope this finds you well",
+    "hope you are well",
+    "hope you're well",
+    "touching base",
+    "touch base",
+    "just following up",
+    "per my last email",
+    "quick question",
+    "i wanted to reach out",
+    "synergy",
+    "game-changer",
+    "game changer",
+    "revolutionary",
+    "best-in-class",
+    "guaranteed",
+    "act now",
+    "don't miss out",
+)
+
+
+class ProofPoint(WorkspaceModel):
+    claim: str = Field(min_length=10, max_length=300, description="citable as written")
+    customer: str | None = None
+
+
+class CaseStudy(WorkspaceModel):
+    customer: str
+    industry: str | None = None
+    result: str = Field(min_length=10, max_length=300)
+    url: str | None = None
+
+
+class Person(WorkspaceModel):
+    name: str = Field(min_length=2, max_length=120)
+    title: str | None = None
+    email: str | None = None
+
+    @property
+    def first_name(self) -> str:
+        return self.name.split()[0]
+
+
+class SenderProfile(WorkspaceModel):
+    company: str = Field(min_length=1, max_length=200)
+    website: str | None = None
+    product: str = Field(min_length=3, max_length=300, description="what we sell, in a line")
+    sender: Person
+    value_propositions: list[str] = Field(min_length=1)
+    proof_points: list[ProofPoint] = Field(default_factory=list)
+    case_studies: list[CaseStudy] = Field(default_factory=list)
+    call_to_action: str = Field(
+        default="Worth a short call next week?", description="the default ask"
+    )
+    signature: str | None = Field(default=None, description="sign-off lines")
+    banned_phrases: list[str] = Field(default_factory=list)
+    allowed_links: list[str] = Field(
+        default_factory=list, description="domains a draft may link to (our website is allowed)"
+    )
+
+    @field_validator("banned_phrases")
+    @classmethod
+    def _lower(cls, value: list[str]) -> list[str]:
+        return [phrase.strip().lower() for phrase in value if phrase.strip()]
+
+    @field_validator("allowed_links")
+    @classmethod
+    def _domains(cls, value: list[str]) -> list[str]:
+        domains = []
+        for raw in value:
+            domain = normalize_domain(raw)
+            if domain is None:
+                raise ValueError(f"{raw!r} is not a domain")
+            domains.append(domain)
+        return domains
+
+    @property
+    def banned(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys((*DEFAULT_BANNED, *self.banned_phrases)))
+
+    @property
+    def link_domains(self) -> tuple[str, ...]:
+        own = normalize_domain(self.website) if self.website else None
+        return tuple(dict.fromkeys([*([own] if own else []), *self.allowed_links]))
+
+    @property
+    def sign_off(self) -> str:
+        return self.signature or f"Best,\n{self.sender.first_name}"

@@ -1,0 +1,226 @@
+"""Drafting a touch: gather its research context, render its prompt, have a drafter write
+it, check it, store it with everything needed to audit it later.
+
+Drafting runs in three steps so a slow model never holds a database transaction open:
+:func:`prepare` (reads, in a transaction), :func:`run_drafts` (concurrent, outside any
+transaction), :func:`store` (writes, in the touch's own transaction).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from signalseq.crm.models import Account, Contact
+from signalseq.drafting import offline
+from signalseq.drafting.context import (
+    VISIT_LOOKBACK,
+    PreviousTouch,
+    ResearchContext,
+    assemble,
+)
+from signalseq.drafting.guardrails import GuardrailReport, check_draft
+from signalseq.drafting.library import PromptLibrary
+from signalseq.drafting.models import Draft
+from signalseq.drafting.prompts import PromptFile, RenderedPrompt, render
+from signalseq.drafting.sender import SenderProfile
+from signalseq.enrollments.models import Enrollment, Touch
+from signalseq.errors import SignalseqError
+from signalseq.settings import Settings
+from signalseq.signals.models import Signal
+
+
+class DraftingUnavailable(SignalseqError):
+    """The model endpoint could not be reached (after the client's own retries); the
+    touch stays in drafting and is tried again on a later tick."""
+
+    exit_code = 3
+    code = "drafting_unavailable"
+
+
+@dataclass(frozen=True)
+class DraftJob:
+    touch_id: int
+    prompt: PromptFile
+    rendered: RenderedPrompt
+    context: ResearchContext
+    sender: SenderProfile
+
+    @property
+    def threaded(self) -> bool:
+        return bool(self.context.data["thread"]["continue"])
+
+    def checked(self, subject: str | None, body: str) -> tuple[str | None, str, GuardrailReport]:
+        """The text as it would be sent (a threaded email keeps the thread's subject),
+        and its guardrail results."""
+        body = body.strip()
+        if self.threaded:
+            subject = "Re: " + str(self.context.data["thread"]["subject"]).removeprefix("Re: ")
+        elif self.prompt.output != "email":
+            subject = subject or None
+        report = check_draft(
+            subject,
+            body,
+            prompt=self.prompt,
+            sender=self.sender,
+            corpus=self.context.grounding_text(),
+            threaded=self.threaded,
+        )
+        return subject, body, report
+
+
+@dataclass
+class DraftResult:
+    subject: str | None
+    body: str
+    guardrails: GuardrailReport
+    drafter: str
+    model: str
+    endpoint_host: str | None = None
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    latency_ms: int = 0
+    retries: int = 0  # re-asks after a content failure
+    transport_retries: int = 0  # the client's own retries (429, 5xx, timeouts)
+    request_id: str | None = None
+    failures: list[str] = field(default_factory=list)  # why each re-ask happened
+
+
+class Drafter(Protocol):
+    name: str
+
+    async def draft_many(self, jobs: Sequence[DraftJob]) -> list[DraftResult | BaseException]:
+        """One result (or the exception that stopped it) per job, in order."""
+        ...
+
+
+class OfflineDrafter:
+    name = offline.NAME
+
+    async def draft_many(self, jobs: Sequence[DraftJob]) -> list[DraftResult | BaseException]:
+        return [self.draft(job) for job in jobs]
+
+    def draft(self, job: DraftJob) -> DraftResult:
+        started = time.perf_counter()
+        step = job.context.data["step"]
+        text = offline.draft(job.context.plain(), job.prompt.id, step["channel"], step["purpose"])
+        subject, body, report = job.checked(text.subject, text.body)
+        return DraftResult(
+            subject,
+            body,
+            report,
+            drafter=self.name,
+            model=offline.MODEL,
+            latency_ms=round((time.perf_counter() - started) * 1000),
+        )
+
+
+def drafter_from_settings(settings: Settings) -> Drafter:
+    if settings.llm_base_url:
+        from signalseq.drafting.llm import OpenAIDrafter
+
+        return OpenAIDrafter.from_settings(settings)
+    return OfflineDrafter()
+
+
+def prepare(session: Session, touch: Touch, library: PromptLibrary, now: datetime) -> DraftJob:
+    enrollment = session.get(Enrollment, touch.enrollment_id)
+    assert enrollment is not None
+    contact = session.get(Contact, enrollment.contact_id)
+    assert contact is not None
+    account = session.get(Account, enrollment.account_id) if enrollment.account_id else None
+    signal = session.get(Signal, enrollment.signal_id) if enrollment.signal_id else None
+    kind = signal.kind if signal is not None else None
+    prompt = library.find(touch.prompt, touch.channel, touch.purpose, kind)
+    context = assemble(
+        touch=touch,
+        contact=contact,
+        account=account,
+        signal=signal,
+        visits=_visits(session, signal, now),
+        previous=_previous(session, touch),
+        sender=library.sender,
+        prompt=prompt,
+        now=now,
+    )
+    rendered = render(prompt, context.prompt_variables())
+    return DraftJob(touch.id, prompt, rendered, context, library.sender)
+
+
+def _visits(session: Session, signal: Signal | None, now: datetime) -> list[Signal]:
+    """The account's (else the visitor's) page views in the fortnight before now."""
+    if signal is None or signal.kind != "website_visit":
+        return []
+    who = (
+        Signal.account_id == signal.account_id
+        if signal.account_id is not None
+        else Signal.actor_key == signal.actor_key
+    )
+    rows = session.scalars(
+        select(Signal)
+        .where(
+            Signal.kind == "website_visit",
+            who,
+            Signal.occurred_at >= signal.occurred_at - VISIT_LOOKBACK,
+            Signal.occurred_at <= now,
+        )
+        .order_by(Signal.occurred_at.desc())
+        .limit(20)
+    )
+    return list(rows) or [signal]
+
+
+def _previous(session: Session, touch: Touch) -> list[PreviousTouch]:
+    rows = session.execute(
+        select(Touch, Draft)
+        .join(Draft, Draft.touch_id == Touch.id)
+        .where(
+            Touch.enrollment_id == touch.enrollment_id,
+            Touch.state == "sent",
+            Touch.id != touch.id,
+        )
+        .order_by(Touch.sent_at, Touch.id)
+    )
+    return [
+        PreviousTouch(t.step_id, t.channel, t.purpose, d.subject, d.body, t.sent_at)
+        for t, d in rows
+    ]
+
+
+def run_drafts(drafter: Drafter, jobs: Sequence[DraftJob]) -> list[DraftResult | BaseException]:
+    return asyncio.run(drafter.draft_many(jobs)) if jobs else []
+
+
+def store(session: Session, touch: Touch, job: DraftJob, result: DraftResult) -> Draft:
+    """Save the draft (replacing an earlier one of this touch: a redraft)."""
+    draft = session.scalar(select(Draft).where(Draft.touch_id == touch.id))
+    if draft is None:
+        draft = Draft(touch_id=touch.id)
+        session.add(draft)
+    draft.subject = result.subject
+    draft.body = result.body
+    draft.drafter = result.drafter
+    draft.prompt_id = job.prompt.id
+    draft.prompt_version = job.prompt.version
+    draft.template_sha256 = job.prompt.source_sha256
+    draft.messages_sha256 = job.rendered.messages_sha256
+    draft.model = result.model
+    draft.endpoint_host = result.endpoint_host
+    draft.prompt_tokens = result.prompt_tokens
+    draft.completion_tokens = result.completion_tokens
+    draft.latency_ms = result.latency_ms
+    draft.retries = result.retries
+    draft.transport_retries = result.transport_retries
+    draft.request_id = result.request_id
+    draft.guardrails = result.guardrails.as_list()
+    draft.guardrails_passed = result.guardrails.passed
+    draft.context = job.context.plain()
+    draft.failures = list(result.failures)
+    return draft
