@@ -186,15 +186,25 @@ def _unknown_names(part: str, text: str, known: set[str]) -> list[Span]:
             spans.append(Span(part, start, end, text[start:end]))
             run.clear()
 
+    opener: re.Match[str] | None = None  # an unknown capitalized word starting a sentence
     for match in _CAPITALIZED.finditer(text):
         word = match.group(0)
-        if not word[0].isupper() or match.start() in starts or _normal(word) in known:
+        adjacent = (run or [opener])[-1]
+        follows = adjacent is not None and text[adjacent.end() : match.start()] == " "
+        if not word[0].isupper() or _normal(word) in known:
             close()
-        elif run and text[run[-1].end() : match.start()] == " ":
+            opener = None
+        elif match.start() in starts:
+            close()
+            opener = match  # "Globex Industries said…": only a name if a name follows
+        elif follows:
+            if not run and opener is not None:
+                run.append(opener)
             run.append(match)
         else:
             close()
             run.append(match)
+            opener = None
     close()
     return spans
 
@@ -234,7 +244,9 @@ def check_draft(
     sender: SenderProfile,
     corpus: str,
     threaded: bool,
+    instructions: str = "",
 ) -> GuardrailReport:
+    """``instructions`` is the system prompt: a draft must not quote it."""
     checks: list[Check] = []
     words = count_words(body)
     limits = prompt.words
@@ -312,7 +324,36 @@ def check_draft(
         )
     )
     checks.append(grounding([("subject", subject), ("body", body)], corpus))
+    leaked = _quoted(body, instructions)
+    checks.append(
+        Check(
+            "instructions_leak",
+            not leaked,
+            "quotes the instructions: " + ", ".join(repr(s.text) for s in leaked)
+            if leaked
+            else "does not quote the instructions",
+            leaked,
+        )
+    )
     return GuardrailReport(tuple(checks))
+
+
+def _quoted(text: str, source: str, size: int = 8) -> tuple[Span, ...]:
+    """Runs of ``size`` words of ``source`` that appear in ``text``, as spans of text."""
+    if not source:
+        return ()
+    words = [w.casefold() for w in _WORD.findall(source)]
+    shingles = {tuple(words[i : i + size]) for i in range(len(words) - size + 1)}
+    found = list(_WORD.finditer(text))
+    spans: list[Span] = []
+    for i in range(len(found) - size + 1):
+        if tuple(m.group(0).casefold() for m in found[i : i + size]) in shingles:
+            start, end = found[i].start(), found[i + size - 1].end()
+            if spans and start <= spans[-1].end:
+                start = spans[-1].start
+                spans.pop()
+            spans.append(Span("body", start, end, text[start:end]))
+    return tuple(spans)
 
 
 def _allowed_link(url: str, domains: tuple[str, ...]) -> bool:

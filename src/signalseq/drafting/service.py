@@ -72,6 +72,7 @@ class DraftJob:
             sender=self.sender,
             corpus=self.context.grounding_text(),
             threaded=self.threaded,
+            instructions=self.rendered.messages[0]["content"],
         )
         return subject, body, report
 
