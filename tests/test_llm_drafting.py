@@ -8,11 +8,11 @@ import asyncio
 import json
 
 import pytest
+from tests.drafting_support import GOOD_BODY, GOOD_SUBJECT, job_for
+from tests.openai_server import Answer, Request, draft_json, openai_server
 
 from signalseq.drafting.llm import OpenAIDrafter
 from signalseq.drafting.service import DraftingUnavailable, DraftResult
-from tests.drafting_support import GOOD_BODY, GOOD_SUBJECT, job_for
-from tests.openai_server import Answer, Request, draft_json, openai_server
 
 GOOD = draft_json(GOOD_SUBJECT, GOOD_BODY)
 
