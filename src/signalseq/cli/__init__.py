@@ -17,6 +17,7 @@ from signalseq.cli import (
     deadletter_cmds,
     decision_cmds,
     demo_cmds,
+    draft_cmds,
     enrollment_cmds,
     event_cmds,
     pipeline_cmds,
@@ -74,6 +75,7 @@ sequence_cmds.register(app)
 enrollment_cmds.register(app)
 event_cmds.register(app)
 pipeline_cmds.register(app)
+draft_cmds.register(app)
 demo_cmds.register(app)
 
 

@@ -8,6 +8,7 @@ from rich.table import Table
 
 from signalseq.cli.context import print_json, state
 from signalseq.cli.decision_cmds import print_decisions
+from signalseq.cli.draft_cmds import print_draft
 from signalseq.cli.pipeline_cmds import print_simulation
 from signalseq.cli.signal_cmds import print_ingest
 from signalseq.demo.service import DemoReport, run_demo
@@ -63,8 +64,16 @@ def _print(report: DemoReport, cli_out: Console) -> None:
     if report.simulation is not None:
         print_simulation(report.simulation, cli_out)
         cli_out.print(
-            "touches in review were approved by a simulated reviewer; deliveries are in "
-            f"{report.outbox}"
+            "touches in review were approved by a simulated reviewer (drafts that failed a "
+            f"guardrail wait for a person); deliveries are in {report.outbox}"
+        )
+    for draft in report.drafts:
+        cli_out.rule(f"sample draft: touch {draft['touch_id']}")
+        print_draft(draft, cli_out)
+    if report.drafts:
+        cli_out.print(
+            "more: `signalseq draft show TOUCH_ID`; the prompt behind it: "
+            "`signalseq draft preview TOUCH_ID`"
         )
 
 

@@ -15,6 +15,7 @@ from rich.table import Table
 from signalseq.cli.context import DATETIME_FORMATS, CliState, print_json, progress_bar, state
 from signalseq.clock import SystemClock, ensure_utc
 from signalseq.delivery.transport import transport_for
+from signalseq.drafting.service import drafter_from_settings
 from signalseq.pipeline.simulate import SimulationReport, simulate
 from signalseq.pipeline.tick import Pipeline, TickReport
 from signalseq.pipeline.worker import run_worker, stop_on_signals
@@ -29,6 +30,7 @@ def _pipeline(cli: CliState) -> Pipeline:
         SystemClock(),
         transport_for(settings),
         batch=settings.worker_batch,
+        drafter=drafter_from_settings(settings),
     )
 
 
@@ -150,6 +152,7 @@ def _simulate(
             approve_reviews=approve,
             batch=cli.settings.worker_batch,
             on_tick=step,
+            drafter=drafter_from_settings(cli.settings),
         )
 
 

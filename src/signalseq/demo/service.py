@@ -13,6 +13,7 @@ from signalseq.clock import SystemClock
 from signalseq.crm import repository
 from signalseq.crm.importer import ImportReport, import_accounts, import_contacts
 from signalseq.decisions.service import DecideReport, decide_pending
+from signalseq.drafting.service import drafter_from_settings, sample_drafts
 from signalseq.pipeline.simulate import SimulationReport, simulate
 from signalseq.rules.watcher import RulesWatcher
 from signalseq.settings import Settings
@@ -40,6 +41,7 @@ class DemoReport:
     signals: dict[str, dict[str, int]] = field(default_factory=dict)
     decisions: DecideReport | None = None
     simulation: SimulationReport | None = None
+    drafts: list[dict[str, Any]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -54,6 +56,7 @@ class DemoReport:
             "signals": self.signals,
             "decisions": self.decisions.as_dict() if self.decisions else None,
             "simulation": self.simulation.as_dict() if self.simulation else None,
+            "sample_drafts": self.drafts,
         }
 
 
@@ -98,5 +101,8 @@ def run_demo(settings: Settings, database: Database) -> DemoReport:
         outbox=settings.resolved_outbox_dir,
         approve_reviews=True,
         batch=settings.worker_batch,
+        drafter=drafter_from_settings(settings),
     )
+    with database.unit_of_work() as session:
+        report.drafts = sample_drafts(session, 2)
     return report

@@ -157,19 +157,23 @@ def signal_facts(signal: Signal | None, visits: list[Signal], now: datetime) -> 
             "first_visit": pages[0]["visited_on"],
             "last_visit": pages[-1]["visited_on"],
         }
-    facts["summary"] = _summary(facts)
     return facts
 
 
-def _summary(facts: dict[str, Any]) -> str:
+def _summary(facts: dict[str, Any], company: str, person: str) -> str:
     """The signal in our own words, from trusted values only."""
     if facts["kind"] == "funding":
         what = " ".join(str(x) for x in (facts.get("amount"), facts.get("round")) if x)
-        return f"raised {what or 'new funding'} ({facts['occurred_on']})"
+        return f"{company} raised {what or 'new funding'} ({facts['occurred_on']})"
     if facts["kind"] == "job_change":
-        return f"started a new role ({facts['occurred_on']})"
-    topics = ", ".join(facts.get("categories") or []) or "the product"
-    return f"read about {topics} on our website ({facts['first_visit']} to {facts['last_visit']})"
+        return f"{person} started a new role ({facts['occurred_on']})"
+    if facts["kind"] == "website_visit":
+        topics = ", ".join(facts.get("categories") or []) or "the product"
+        return (
+            f"people at {company} read about {topics} on our website "
+            f"({facts['first_visit']} to {facts['last_visit']})"
+        )
+    return "no signal"
 
 
 @dataclass(frozen=True)
@@ -248,10 +252,13 @@ def assemble(
     first_name = contact.first_name or (contact.full_name or "").split(" ")[0] or None
     last_email = next((p for p in reversed(previous) if p.channel == "email" and p.subject), None)
     threaded = touch.thread == "continue" and last_email is not None
+    facts = signal_facts(signal, visits, now)
+    company = display_company_name(account.name) if account else "their company"
+    facts["summary"] = _summary(facts, company, contact.full_name)
     data = {
-        "signal": signal_facts(signal, visits, now),
+        "signal": facts,
         "account": {
-            "name": display_company_name(account.name) if account else None,
+            "name": company if account else None,
             "legal_name": account.name if account else None,
             "domain": account.domain if account else None,
             "industry": account.industry if account else None,

@@ -189,7 +189,7 @@ def _unknown_names(part: str, text: str, known: set[str]) -> list[Span]:
     opener: re.Match[str] | None = None  # an unknown capitalized word starting a sentence
     for match in _CAPITALIZED.finditer(text):
         word = match.group(0)
-        adjacent = (run or [opener])[-1]
+        adjacent = run[-1] if run else opener
         follows = adjacent is not None and text[adjacent.end() : match.start()] == " "
         if not word[0].isupper() or _normal(word) in known:
             close()

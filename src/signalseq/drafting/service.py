@@ -13,7 +13,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -32,7 +32,7 @@ from signalseq.drafting.models import Draft
 from signalseq.drafting.prompts import PromptFile, RenderedPrompt, render
 from signalseq.drafting.sender import SenderProfile
 from signalseq.enrollments.models import Enrollment, Touch
-from signalseq.errors import SignalseqError
+from signalseq.errors import NotFoundError, SignalseqError
 from signalseq.settings import Settings
 from signalseq.signals.models import Signal
 
@@ -225,3 +225,54 @@ def store(session: Session, touch: Touch, job: DraftJob, result: DraftResult) ->
     draft.context = job.context.plain()
     draft.failures = list(result.failures)
     return draft
+
+
+def describe(draft: Draft, touch: Touch) -> dict[str, Any]:
+    """A stored draft as people and scripts read it: text, guardrails, audit fields."""
+    return {
+        "touch_id": touch.id,
+        "enrollment_id": touch.enrollment_id,
+        "step": touch.step_id,
+        "channel": touch.channel,
+        "state": touch.state,
+        "subject": draft.subject,
+        "body": draft.body,
+        "guardrails_passed": draft.guardrails_passed,
+        "guardrails": draft.guardrails,
+        "drafter": draft.drafter,
+        "prompt": {"id": draft.prompt_id, "version": draft.prompt_version},
+        "template_sha256": draft.template_sha256,
+        "messages_sha256": draft.messages_sha256,
+        "model": draft.model,
+        "endpoint_host": draft.endpoint_host,
+        "tokens": {"prompt": draft.prompt_tokens, "completion": draft.completion_tokens},
+        "latency_ms": draft.latency_ms,
+        "retries": draft.retries,
+        "transport_retries": draft.transport_retries,
+        "request_id": draft.request_id,
+        "failures": draft.failures,
+    }
+
+
+def find_draft(session: Session, touch_id: int) -> tuple[Draft, Touch]:
+    touch = session.get(Touch, touch_id)
+    draft = session.scalar(select(Draft).where(Draft.touch_id == touch_id)) if touch else None
+    if touch is None or draft is None:
+        raise NotFoundError(f"touch {touch_id} has no draft yet")
+    return draft, touch
+
+
+def sample_drafts(session: Session, count: int = 2) -> list[dict[str, Any]]:
+    """The first draft of each of the first ``count`` opener prompts (then any prompt):
+    what the demo shows."""
+    rows = list(
+        session.execute(
+            select(Draft, Touch).join(Touch, Touch.id == Draft.touch_id).order_by(Draft.id)
+        ).tuples()
+    )
+    rows.sort(key=lambda row: (row[1].purpose != "opener", row[0].id))
+    chosen: dict[str | None, dict[str, Any]] = {}
+    for draft, touch in rows:
+        if draft.prompt_id not in chosen and len(chosen) < count:
+            chosen[draft.prompt_id] = describe(draft, touch)
+    return list(chosen.values())

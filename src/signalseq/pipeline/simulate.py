@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 
 from signalseq.clock import SimulatedClock, ensure_utc
 from signalseq.delivery.outbox import OutboxTransport
+from signalseq.drafting.service import Drafter, OfflineDrafter
 from signalseq.enrollments.models import EngagementEvent, Enrollment, Touch
 from signalseq.pipeline.tick import Pipeline
 from signalseq.rules.watcher import RulesWatcher
@@ -73,6 +74,7 @@ def simulate(
     approve_reviews: bool = False,
     batch: int = 100,
     on_tick: Callable[[datetime], None] | None = None,
+    drafter: Drafter | None = None,
 ) -> SimulationReport:
     clock = SimulatedClock(start)
     end = clock.now() + timedelta(days=days)
@@ -85,6 +87,7 @@ def simulate(
         batch=batch,
         ingest=False,
         approve_reviews=approve_reviews,
+        drafter=drafter or OfflineDrafter(),
     )
     report = SimulationReport(clock.now(), days)
     while clock.now() < end:
