@@ -152,15 +152,17 @@ def _spans(part: str, text: str, pattern: re.Pattern[str]) -> tuple[Span, ...]:
     return tuple(Span(part, m.start(), m.end(), m.group(0)) for m in pattern.finditer(text))
 
 
-def _numbers(text: str) -> list[tuple[re.Match[str], set[float]]]:
+def _numbers(text: str) -> list[tuple[re.Match[str], tuple[str, float]]]:
+    """Each number with what it means: a percentage, or a quantity after scaling
+    ($12M and 12 million are both 12,000,000; a date's 12 is just 12)."""
     found = []
     for match in _NUMBER.finditer(text):
         value = float(match.group(1).replace(",", ""))
         unit = (match.group(2) or "").lower()
-        values = {value}
-        if unit in _SCALE:
-            values.add(value * _SCALE[unit])
-        found.append((match, values))
+        if unit in ("%", "percent"):
+            found.append((match, ("%", value)))
+        else:
+            found.append((match, ("n", value * _SCALE.get(unit, 1))))
     return found
 
 
@@ -191,18 +193,24 @@ def _unknown_names(part: str, text: str, known: set[str]) -> list[Span]:
         word = match.group(0)
         adjacent = run[-1] if run else opener
         follows = adjacent is not None and text[adjacent.end() : match.start()] == " "
-        if not word[0].isupper() or _normal(word) in known:
+        known_word = _normal(word) in known
+        if not word[0].isupper():
             close()
             opener = None
         elif match.start() in starts:
-            close()
-            opener = match  # "Globex Industries said…": only a name if a name follows
-        elif follows:
-            if not run and opener is not None:
-                run.append(opener)
-            run.append(match)
+            close()  # "Globex Industries said…": a sentence's first word is a name only
+            opener = None if known_word else match  # when an unknown name follows it
+        elif known_word:
+            if run and follows:
+                run.append(match)  # "Sequoia Capital": a known word inside an unknown name
+            else:
+                close()
+                opener = None
         else:
-            close()
+            if not follows:
+                close()
+            elif not run and opener is not None:
+                run.append(opener)
             run.append(match)
             opener = None
     close()
@@ -213,16 +221,14 @@ def grounding(parts: list[tuple[str, str]], corpus: str) -> Check:
     """Numbers (by value: $12M and 12 million agree) and capitalized words that do not
     start a sentence, each looked up in the corpus; consecutive unknown words are one
     span."""
-    known_numbers: set[float] = set()
-    for _, values in _numbers(corpus):
-        known_numbers |= values
+    known_numbers = {meaning for _, meaning in _numbers(corpus)}
     known_words = {_normal(w) for w in _WORD.findall(corpus)} | ALLOWED_NAMES
     spans: list[Span] = []
     for part, text in parts:
         spans += [
             Span(part, m.start(), m.end(), m.group(0).strip())
-            for m, values in _numbers(text)
-            if not values & known_numbers
+            for m, meaning in _numbers(text)
+            if meaning not in known_numbers
         ]
         spans += _unknown_names(part, text, known_words)
     if not spans:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from signalseq.drafting.prompts import PromptFile, render, template_problems
+from signalseq.drafting.prompts import ENVIRONMENT, PromptFile, template_problems
 from signalseq.drafting.samples import SAMPLE_KINDS, sample_variables
 from signalseq.drafting.sender import SenderProfile
 from signalseq.errors import ConfigError, Problem
@@ -79,7 +79,9 @@ def check_prompts(workspace: Workspace) -> list[Problem]:
         return []
     problems: list[Problem] = []
     if workspace.one("sender") is None:
-        problems.append(Problem("prompts/sender.yaml", None, "", "required next to prompts"))
+        problems.append(
+            Problem("prompts/sender.yaml", None, "", "is missing: prompts need a sender profile")
+        )
     seen: dict[str, str] = {}
     for item in loaded:
         path = workspace.relative(item.path)
@@ -122,12 +124,13 @@ def _trial_renders(prompt: PromptFile, path: str, workspace: Workspace) -> list[
     kinds = [prompt.signal] if prompt.signal else list(SAMPLE_KINDS)
     for kind in kinds:
         variables: dict[str, Any] = sample_variables(kind, profile, prompt)
-        try:
-            render(prompt, variables)
-        except Exception as exc:  # jinja2 UndefinedError, SecurityError, TypeError…
-            return [
-                Problem(
-                    path, prompt.body_line, "body", f"fails to render for a {kind} signal: {exc}"
-                )
-            ]
+        for name, (source, line) in prompt.sections.items():
+            try:
+                ENVIRONMENT.from_string(source).render(variables)
+            except Exception as exc:  # jinja2 UndefinedError, SecurityError, TypeError…
+                return [
+                    Problem(
+                        path, line, f"body.{name}", f"fails to render for a {kind} signal: {exc}"
+                    )
+                ]
     return []
