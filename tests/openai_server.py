@@ -66,6 +66,7 @@ def openai_server(answer: Callable[[Request, int], Answer]) -> Iterator[FakeOpen
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True  # headers and body go out in two writes
 
         def do_POST(self) -> None:  # noqa: N802
             length = int(self.headers.get("Content-Length") or 0)
@@ -132,3 +133,21 @@ def openai_server(answer: Callable[[Request, int], Answer]) -> Iterator[FakeOpen
     finally:
         server.shutdown()
         server.server_close()
+
+
+def main() -> None:
+    """``python -m tests.openai_server DELAY CONTENT_FILE``: serve one fixed answer after
+    DELAY seconds from a process of its own (so a benchmark's client has its own CPU);
+    prints the base URL, then serves until killed."""
+    import sys
+
+    delay = float(sys.argv[1])
+    with open(sys.argv[2], encoding="utf-8") as handle:
+        content = handle.read()
+    with openai_server(lambda r, n: Answer(content, delay=delay)) as server:
+        print(server.url, flush=True)
+        threading.Event().wait()
+
+
+if __name__ == "__main__":
+    main()

@@ -214,8 +214,14 @@ class ResearchContext:
         )
         return plain
 
-    def grounding_text(self) -> str:
-        return "\n".join(str(v) for v in _leaves(self.data) if v is not None)
+    def grounding_texts(self) -> tuple[str, str]:
+        """The sender profile's text (the same for every draft) and this touch's."""
+        own = {k: v for k, v in self.data.items() if k != "sender"}
+        return _text(self.data["sender"]), _text(own)
+
+
+def _text(value: Any) -> str:
+    return "\n".join(str(v) for v in _leaves(value) if v is not None)
 
 
 def _leaves(value: Any) -> Iterator[Any]:

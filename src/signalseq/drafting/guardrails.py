@@ -9,7 +9,9 @@ sender profile.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -173,6 +175,7 @@ def _sentence_starts(text: str) -> set[int]:
     return starts
 
 
+@lru_cache(maxsize=65536)
 def _normal(word: str) -> str:
     return re.sub(r"(?:'s|’s)$", "", word.casefold()).strip(".-'’&")
 
@@ -217,12 +220,26 @@ def _unknown_names(part: str, text: str, known: set[str]) -> list[Span]:
     return spans
 
 
-def grounding(parts: list[tuple[str, str]], corpus: str) -> Check:
+@lru_cache(maxsize=1024)
+def _index(text: str) -> tuple[frozenset[tuple[str, float]], frozenset[str]]:
+    """The numbers and words of one grounding text (the sender profile is the same for
+    every draft, so it is indexed once)."""
+    return (
+        frozenset(meaning for _, meaning in _numbers(text)),
+        frozenset(_normal(w) for w in _WORD.findall(text)),
+    )
+
+
+def grounding(parts: list[tuple[str, str]], corpus: Sequence[str]) -> Check:
     """Numbers (by value: $12M and 12 million agree) and capitalized words that do not
     start a sentence, each looked up in the corpus; consecutive unknown words are one
     span."""
-    known_numbers = {meaning for _, meaning in _numbers(corpus)}
-    known_words = {_normal(w) for w in _WORD.findall(corpus)} | ALLOWED_NAMES
+    known_numbers: set[tuple[str, float]] = set()
+    known_words: set[str] = set(ALLOWED_NAMES)
+    for text in corpus:
+        numbers, words = _index(text)
+        known_numbers |= numbers
+        known_words |= words
     spans: list[Span] = []
     for part, text in parts:
         spans += [
@@ -248,7 +265,7 @@ def check_draft(
     *,
     prompt: PromptFile,
     sender: SenderProfile,
-    corpus: str,
+    corpus: Sequence[str],
     threaded: bool,
     instructions: str = "",
 ) -> GuardrailReport:
@@ -344,12 +361,17 @@ def check_draft(
     return GuardrailReport(tuple(checks))
 
 
+@lru_cache(maxsize=256)
+def _shingles(source: str, size: int) -> frozenset[tuple[str, ...]]:
+    words = [w.casefold() for w in _WORD.findall(source)]
+    return frozenset(tuple(words[i : i + size]) for i in range(len(words) - size + 1))
+
+
 def _quoted(text: str, source: str, size: int = 8) -> tuple[Span, ...]:
     """Runs of ``size`` words of ``source`` that appear in ``text``, as spans of text."""
     if not source:
         return ()
-    words = [w.casefold() for w in _WORD.findall(source)]
-    shingles = {tuple(words[i : i + size]) for i in range(len(words) - size + 1)}
+    shingles = _shingles(source, size)
     found = list(_WORD.finditer(text))
     spans: list[Span] = []
     for i in range(len(found) - size + 1):

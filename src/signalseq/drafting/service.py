@@ -70,7 +70,7 @@ class DraftJob:
             body,
             prompt=self.prompt,
             sender=self.sender,
-            corpus=self.context.grounding_text(),
+            corpus=self.context.grounding_texts(),
             threaded=self.threaded,
             instructions=self.rendered.messages[0]["content"],
         )
