@@ -55,6 +55,10 @@ def test_demo_imports_the_samples_and_prints_the_summary(tmp_path, run_cli):
     assert simulation["days"] == 21
     assert {"email", "call", "linkedin_connect"} <= set(simulation["sent_by_channel"])
     assert "Touches sent per day and channel" in result.stdout
+    assert result.stdout.count("sample draft: touch") == 2 and "Guardrails" in result.stdout
+    samples = report["sample_drafts"]
+    assert len(samples) == 2 and all(d["guardrails_passed"] for d in samples)
+    assert all(d["drafter"] == "offline" and d["prompt"]["id"] for d in samples)
     assert list((workspace / ".signalseq" / "outbox").glob("touch-*.eml")), "emails in the outbox"
     assert len(report["accounts_by_country"]) >= 10
     assert set(report["contacts_by_seniority"]) == {

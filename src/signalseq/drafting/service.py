@@ -265,11 +265,12 @@ def find_draft(session: Session, touch_id: int) -> tuple[Draft, Touch]:
 def sample_drafts(session: Session, count: int = 2) -> list[dict[str, Any]]:
     """The first draft of each of the first ``count`` opener prompts (then any prompt):
     what the demo shows."""
-    rows = list(
-        session.execute(
+    rows: list[tuple[Draft, Touch]] = [
+        (draft, touch)
+        for draft, touch in session.execute(
             select(Draft, Touch).join(Touch, Touch.id == Draft.touch_id).order_by(Draft.id)
-        ).tuples()
-    )
+        )
+    ]
     rows.sort(key=lambda row: (row[1].purpose != "opener", row[0].id))
     chosen: dict[str | None, dict[str, Any]] = {}
     for draft, touch in rows:
