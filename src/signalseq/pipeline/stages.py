@@ -21,6 +21,8 @@ from signalseq.policy import suppression
 from signalseq.policy.schema import PolicyFile
 from signalseq.sequences.schema import SequenceFile
 
+HELD = "held"  # a handler's answer for "not mine to move": a flagged draft awaits a person
+
 
 class Transport(Protocol):
     name: str
@@ -70,7 +72,7 @@ def approve(session: Session, touch: Touch, ctx: StageContext) -> str:
     except drafts that failed a guardrail, which it leaves for a person."""
     text = session.scalar(select(Draft).where(Draft.touch_id == touch.id))
     if text is not None and not text.guardrails_passed:
-        return "held"  # tick.HELD
+        return HELD
     lifecycle.move_touch(session, touch, "approved", "approved by the simulated reviewer", ctx.now)
     return "approved"
 

@@ -43,7 +43,6 @@ from signalseq.store.db import Database
 log = logging.getLogger("signalseq.worker")
 
 Handler = Callable[..., str]  # (session, touch, ctx) -> outcome
-HELD = "held"  # a handler's answer for "not mine to move": a flagged draft awaits a person
 
 
 def worker_name() -> str:
@@ -140,7 +139,7 @@ class Pipeline:
             if touch is None or touch.state != state or touch.lease_owner != self.worker:
                 return  # moved meanwhile (an exit cancelled it), or lease lost
             outcome = work(session, touch)
-            if outcome == HELD:
+            if outcome == stages.HELD:
                 return  # left for a person; the lease keeps this worker from spinning on it
             touch.lease_owner = None
             touch.lease_until = None
