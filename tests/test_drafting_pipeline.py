@@ -11,12 +11,12 @@ from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select
+from tests.factories import enroll
 from tests.openai_server import Answer, draft_json, openai_server
 
-from signalseq.crm.models import Account, Contact
 from signalseq.drafting.llm import OpenAIDrafter
 from signalseq.drafting.models import Draft
-from signalseq.enrollments.models import Enrollment, Touch, Transition
+from signalseq.enrollments.models import Touch, Transition
 from signalseq.pipeline.simulate import simulate
 from signalseq.rules.watcher import RulesWatcher
 from signalseq.signals.models import Signal
@@ -39,25 +39,6 @@ def funded(store, make_workspace):
     root = make_workspace({"workspace.yaml": "name: t\n", "rules/sequences/funded.yaml": SEQUENCE})
     shutil.copytree(default_workspace_dir() / "prompts", root / "prompts")
     with store.database.unit_of_work() as session:
-        account = Account(
-            name="Quillon Inc.",
-            normalized_name="quillon",
-            domain="quillon.com",
-            country="US",
-            timezone="America/New_York",
-            industry="Software",
-            employees=140,
-        )
-        session.add(account)
-        session.flush()
-        contact = Contact(
-            email="dana@quillon.com",
-            first_name="Dana",
-            full_name="Dana Reyes",
-            title="VP Sales",
-            seniority="vp",
-            account_id=account.id,
-        )
         signal = Signal(
             kind="funding",
             occurred_at=MONDAY,
@@ -65,7 +46,6 @@ def funded(store, make_workspace):
             source_event_id="1",
             dedupe_key="1",
             company_name="Quillon",
-            account_id=account.id,
             attributes={
                 "headline": HEADLINE,
                 "round": "series_b",
@@ -76,20 +56,32 @@ def funded(store, make_workspace):
                 "investors": ["Harrow Ventures"],
             },
         )
-        session.add_all([contact, signal])
+        session.add(signal)
         session.flush()
-        enrollment = Enrollment(
-            contact_id=contact.id,
-            account_id=account.id,
+        enrollment = enroll(
+            session,
+            account={
+                "name": "Quillon Inc.",
+                "normalized_name": "quillon",
+                "domain": "quillon.com",
+                "country": "US",
+                "timezone": "America/New_York",
+                "industry": "Software",
+                "employees": 140,
+            },
+            contact={
+                "email": "dana@quillon.com",
+                "first_name": "Dana",
+                "full_name": "Dana Reyes",
+                "title": "VP Sales",
+                "seniority": "vp",
+            },
             sequence_id="funded",
             sequence_version=1,
-            branch="main",
-            rule_id="r",
             signal_id=signal.id,
             enrolled_at=MONDAY,
         )
-        session.add(enrollment)
-        session.flush()
+        signal.account_id = enrollment.account_id
         enrollment_id = enrollment.id
     return root, enrollment_id
 

@@ -6,9 +6,10 @@ import json
 import threading
 from datetime import UTC, datetime, timedelta
 
+from tests.factories import enroll
 from tests.test_decisions import scenario  # noqa: F401  (the seeded scenario fixture)
 
-from signalseq.enrollments.models import Enrollment, Touch
+from signalseq.enrollments.models import Touch
 from signalseq.enrollments.service import LEASE, claim, plan_touches
 from signalseq.sequences import catalog
 from signalseq.workspace.loader import load_workspace
@@ -56,21 +57,14 @@ def test_planning_controls_and_completion(scenario, run_cli, store, tmp_path):  
 
 def _touches(store, count, due=NOW - timedelta(minutes=5)):
     with store.database.unit_of_work() as session:
-        from signalseq.crm.models import Contact
-
-        contact = Contact(email="x@y.io", full_name="X")
-        session.add(contact)
-        session.flush()
-        enrollment = Enrollment(
-            contact_id=contact.id,
+        enrollment = enroll(
+            session,
+            contact={"email": "x@y.io", "full_name": "X"},
             sequence_id="s",
             sequence_version=1,
             branch="b",
-            rule_id="r",
             enrolled_at=NOW,
         )
-        session.add(enrollment)
-        session.flush()
         for n in range(count):
             session.add(
                 Touch(

@@ -6,8 +6,9 @@ from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from tests.factories import enroll
 
-from signalseq.crm.models import Account, Contact
+from signalseq.crm.models import Contact
 from signalseq.enrollments import lifecycle
 from signalseq.enrollments.models import Enrollment, Touch
 from signalseq.enrollments.scheduling import contact_calendar, schedule_next
@@ -48,30 +49,20 @@ MONDAY_NOON_BERLIN = datetime(2026, 11, 23, 12, 0, tzinfo=ZoneInfo("Europe/Berli
 @pytest.fixture
 def enrollment(store):
     with store.database.unit_of_work() as session:
-        account = Account(
-            name="Acme",
-            normalized_name="acme",
-            domain="acme.de",
-            country="DE",
-            timezone="Europe/Berlin",
-        )
-        session.add(account)
-        session.flush()
-        contact = Contact(email="ana@acme.de", full_name="Ana", account_id=account.id)
-        session.add(contact)
-        session.flush()
-        row = Enrollment(
-            contact_id=contact.id,
-            account_id=account.id,
+        return enroll(
+            session,
+            account={
+                "name": "Acme",
+                "normalized_name": "acme",
+                "domain": "acme.de",
+                "country": "DE",
+                "timezone": "Europe/Berlin",
+            },
+            contact={"email": "ana@acme.de", "full_name": "Ana"},
             sequence_id="outreach",
             sequence_version=2,
-            branch="main",
-            rule_id="r",
             enrolled_at=MONDAY_NOON_BERLIN,
-        )
-        session.add(row)
-        session.flush()
-        return row.id
+        ).id
 
 
 def _load(session, enrollment_id):

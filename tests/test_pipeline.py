@@ -17,9 +17,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
+from tests.factories import enroll
 
 from signalseq.clock import SimulatedClock, ensure_utc
-from signalseq.crm.models import Account, Contact
 from signalseq.delivery.outbox import OutboxTransport
 from signalseq.enrollments.engagement import record_event
 from signalseq.enrollments.models import Enrollment, Touch, Transition
@@ -69,35 +69,25 @@ def world(store, make_workspace, tmp_path):
     ids = []
     with store.database.unit_of_work() as session:
         for country, zone in PEOPLE:
-            account = Account(
-                name=f"Co {country}",
-                normalized_name=f"co {country.lower()}",
-                domain=f"co-{country.lower()}.com",
-                country=country,
-                timezone=zone,
-            )
-            session.add(account)
-            session.flush()
-            contact = Contact(
-                email=f"ana@co-{country.lower()}.com",
-                first_name="Ana",
-                full_name="Ana Example",
-                account_id=account.id,
-            )
-            session.add(contact)
-            session.flush()
-            enrollment = Enrollment(
-                contact_id=contact.id,
-                account_id=account.id,
+            row = enroll(
+                session,
+                account={
+                    "name": f"Co {country}",
+                    "normalized_name": f"co {country.lower()}",
+                    "domain": f"co-{country.lower()}.com",
+                    "country": country,
+                    "timezone": zone,
+                },
+                contact={
+                    "email": f"ana@co-{country.lower()}.com",
+                    "first_name": "Ana",
+                    "full_name": "Ana Example",
+                },
                 sequence_id="outreach",
                 sequence_version=1,
-                branch="main",
-                rule_id="r",
                 enrolled_at=MONDAY,
             )
-            session.add(enrollment)
-            session.flush()
-            ids.append(enrollment.id)
+            ids.append(row.id)
     return root, ids, tmp_path / "outbox"
 
 

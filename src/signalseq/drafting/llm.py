@@ -30,7 +30,7 @@ from openai import AsyncOpenAI
 from pydantic import BaseModel, Field, ValidationError
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt
 
-from signalseq.drafting.guardrails import GuardrailReport
+from signalseq.drafting.guardrails import Check, GuardrailReport
 from signalseq.drafting.service import DraftingUnavailable, DraftJob, DraftResult
 from signalseq.settings import Settings
 
@@ -237,8 +237,6 @@ class OpenAIDrafter:
         if failure.draft is not None:
             subject, body, report = job.checked(failure.draft.subject, failure.draft.body)
         else:
-            from signalseq.drafting.guardrails import Check
-
             subject, body = None, failure.answer
             report = GuardrailReport((Check("format", False, failure.reason),))
         return self._result(job, subject, body, report, stats, started)

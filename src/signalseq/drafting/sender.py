@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pydantic import Field, field_validator
 
-from signalseq.normalize.domains import normalize_domain
+from signalseq.normalize.domains import normalize_domain, normalize_domains
 from signalseq.workspace.schema import WorkspaceModel
 
 DEFAULT_BANNED = (
@@ -81,13 +81,7 @@ class SenderProfile(WorkspaceModel):
     @field_validator("allowed_links")
     @classmethod
     def _domains(cls, value: list[str]) -> list[str]:
-        domains = []
-        for raw in value:
-            domain = normalize_domain(raw)
-            if domain is None:
-                raise ValueError(f"{raw!r} is not a domain")
-            domains.append(domain)
-        return domains
+        return normalize_domains(value)
 
     @property
     def banned(self) -> tuple[str, ...]:

@@ -265,15 +265,15 @@ def find_draft(session: Session, touch_id: int) -> tuple[Draft, Touch]:
 def sample_drafts(session: Session, count: int = 2) -> list[dict[str, Any]]:
     """The first draft of each of the first ``count`` opener prompts (then any prompt):
     what the demo shows."""
-    rows: list[tuple[Draft, Touch]] = [
-        (draft, touch)
-        for draft, touch in session.execute(
-            select(Draft, Touch).join(Touch, Touch.id == Draft.touch_id).order_by(Draft.id)
-        )
-    ]
-    rows.sort(key=lambda row: (row[1].purpose != "opener", row[0].id))
+    rows = session.execute(
+        select(Draft, Touch)
+        .join(Touch, Touch.id == Draft.touch_id)
+        .order_by(Touch.purpose != "opener", Draft.id)
+    )
     chosen: dict[str | None, dict[str, Any]] = {}
     for draft, touch in rows:
-        if draft.prompt_id not in chosen and len(chosen) < count:
+        if draft.prompt_id not in chosen:
             chosen[draft.prompt_id] = describe(draft, touch)
+            if len(chosen) == count:
+                break
     return list(chosen.values())

@@ -93,3 +93,15 @@ def normalize_domain(value: str | None) -> str | None:
 
 def is_free_mail(domain: str | None) -> bool:
     return domain is not None and domain in FREE_MAIL_DOMAINS
+
+
+def normalize_domains(values: list[str]) -> list[str]:
+    """Each entry of a user-written domain list normalized; ValueError names the first
+    entry that is not a domain (for pydantic validators)."""
+    domains = []
+    for raw in values:
+        domain = normalize_domain(raw)
+        if domain is None:
+            raise ValueError(f"not a domain: {raw!r}")
+        domains.append(domain)
+    return domains

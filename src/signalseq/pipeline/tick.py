@@ -82,7 +82,6 @@ class Pipeline:
     approve_reviews: bool = False  # the simulated reviewer; never on in a real worker
     should_stop: Callable[[], bool] = lambda: False
     drafter: Drafter = field(default_factory=OfflineDrafter)
-    _report: TickReport = field(default_factory=lambda: TickReport(), init=False, repr=False)
 
     def tick(self) -> TickReport:
         report = TickReport()
@@ -132,8 +131,15 @@ class Pipeline:
         with self.database.unit_of_work() as session:
             return [t.id for t in service.claim(session, self.worker, now, state, self.batch)], now
 
-    def _handle(self, touch_id: int, state: str, work: Callable[[Session, Touch], str]) -> None:
-        """``work`` on one touch in its own unit of work, if this worker still holds it."""
+    def _handle(
+        self,
+        touch_id: int,
+        state: str,
+        work: Callable[[Session, Touch], str],
+        report: TickReport,
+    ) -> None:
+        """``work`` on one touch in its own unit of work, if this worker still holds it;
+        the move it made is counted in ``report``."""
         with self.database.unit_of_work() as session:
             touch = session.get(Touch, touch_id, with_for_update=True)
             if touch is None or touch.state != state or touch.lease_owner != self.worker:
@@ -143,11 +149,10 @@ class Pipeline:
                 return  # left for a person; the lease keeps this worker from spinning on it
             touch.lease_owner = None
             touch.lease_until = None
-        self._report.moves[outcome] += 1
+        report.moves[outcome] += 1
 
     def _stage(self, rules: LoadedRules, state: str, handler: Handler, report: TickReport) -> bool:
         """Claim and handle batches until none is left; False when asked to stop."""
-        self._report = report
         while True:
             claimed, now = self._claim(state)
             if not claimed:
@@ -157,7 +162,7 @@ class Pipeline:
                 if self.should_stop():
                     self._release(claimed[index:])
                     return False
-                self._handle(touch_id, state, partial(handler, ctx=ctx))
+                self._handle(touch_id, state, partial(handler, ctx=ctx), report)
             if len(claimed) < self.batch:
                 return True
 
@@ -165,7 +170,6 @@ class Pipeline:
         """Drafting, a batch at a time: gather each touch's context (short reads), draft
         the batch concurrently outside any transaction, then store each draft in its
         touch's own transaction."""
-        self._report = report
         while True:
             claimed, now = self._claim("drafting")
             if not claimed:
@@ -191,7 +195,7 @@ class Pipeline:
                     continue  # the lease expires and a later tick tries again
 
                 work = partial(stages.drafted, ctx=ctx, job=job, result=result)
-                self._handle(job.touch_id, "drafting", work)
+                self._handle(job.touch_id, "drafting", work, report)
             if len(claimed) < self.batch:
                 return True
 

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
-from signalseq.normalize.domains import normalize_domain
+from signalseq.normalize.domains import normalize_domains
 from signalseq.normalize.places import normalize_country
 from signalseq.workspace.schema import WorkspaceModel
 
@@ -25,13 +25,7 @@ class Suppression(WorkspaceModel):
     @field_validator("domains")
     @classmethod
     def _domains(cls, value: list[str]) -> list[str]:
-        domains = []
-        for raw in value:
-            domain = normalize_domain(raw)
-            if domain is None:
-                raise ValueError(f"not a domain: {raw!r}")
-            domains.append(domain)
-        return domains
+        return normalize_domains(value)
 
 
 class Jurisdictions(WorkspaceModel):
