@@ -5,7 +5,6 @@ flags, the concurrency bound and prompt injection."""
 from __future__ import annotations
 
 import asyncio
-import json
 
 import pytest
 from tests.drafting_support import GOOD_BODY, GOOD_SUBJECT, job_for
@@ -195,4 +194,4 @@ def test_a_refused_request_is_not_retried_as_content(status: int) -> None:
         result = run_one(server.url)
     assert isinstance(result, DraftingUnavailable) and f"HTTP {status}" in str(result)
     assert len(server.requests) == 1
-    assert json.loads(json.dumps(server.requests[0].body))["model"] == "fake-model"
+    assert server.requests[0].body["model"] == "fake-model"

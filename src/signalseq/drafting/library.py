@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from signalseq.drafting.prompts import ENVIRONMENT, PromptFile, template_problems
+from signalseq.drafting.prompts import PromptFile, compiled, template_problems
 from signalseq.drafting.samples import SAMPLE_KINDS, sample_variables
 from signalseq.drafting.sender import SenderProfile
 from signalseq.errors import ConfigError, Problem
@@ -126,7 +126,7 @@ def _trial_renders(prompt: PromptFile, path: str, workspace: Workspace) -> list[
         variables: dict[str, Any] = sample_variables(kind, profile, prompt)
         for name, (source, line) in prompt.sections.items():
             try:
-                ENVIRONMENT.from_string(source).render(variables)
+                compiled(source).render(variables)
             except Exception as exc:  # jinja2 UndefinedError, SecurityError, TypeError…
                 return [
                     Problem(

@@ -12,11 +12,11 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
-from jinja2 import StrictUndefined, TemplateSyntaxError, meta
+from jinja2 import StrictUndefined, Template, TemplateSyntaxError, meta
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from pydantic import Field, model_validator
 
@@ -158,11 +158,17 @@ class RenderedPrompt:
         ).hexdigest()
 
 
+@lru_cache(maxsize=256)
+def compiled(source: str) -> Template:
+    """A template compiled once per text, not once per draft."""
+    return ENVIRONMENT.from_string(source)
+
+
 def render(prompt: PromptFile, variables: dict[str, Any]) -> RenderedPrompt:
     """Render both parts; raises jinja2 errors (checked up front by ``validate``)."""
     parts = prompt.sections
-    system = ENVIRONMENT.from_string(parts["system"][0]).render(variables)
-    user = ENVIRONMENT.from_string(parts["user"][0]).render(variables)
+    system = compiled(parts["system"][0]).render(variables)
+    user = compiled(parts["user"][0]).render(variables)
     return RenderedPrompt(prompt, system.strip(), user.strip())
 
 
