@@ -153,7 +153,7 @@ def test_a_draft_that_keeps_failing_is_held_for_a_person(store, funded, tmp_path
                 Transition.entity_id == touch.id, Transition.to_state == "in_review"
             )
         )
-    assert cause == "drafted by openai; flagged: word_count, grounding"
+    assert cause.startswith("drafted by openai; review: guardrails (word_count, grounding)")
 
 
 def test_an_endpoint_that_is_down_leaves_the_touch_to_retry(store, funded, tmp_path):

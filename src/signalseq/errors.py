@@ -45,6 +45,20 @@ class ConflictError(SignalseqError):
     code = "conflict"
 
 
+class PermissionDenied(SignalseqError):
+    """The user is known but their role or the policy does not allow the action."""
+
+    http_status = 403
+    code = "forbidden"
+
+
+class AuthenticationFailed(SignalseqError):
+    """Wrong user name or password, or a disabled account."""
+
+    http_status = 401
+    code = "unauthenticated"
+
+
 class StoreError(SignalseqError):
     """The database cannot be reached or is not in the expected shape."""
 

@@ -42,7 +42,7 @@ class Text:
 class _Writer:
     """One touch's facts, phrased."""
 
-    def __init__(self, data: dict[str, Any], prompt_id: str):
+    def __init__(self, data: dict[str, Any], prompt_id: str, variant: int = 0):
         self.data = data
         self.signal: dict[str, Any] = data["signal"]
         self.sender: dict[str, Any] = data["sender"]
@@ -50,6 +50,8 @@ class _Writer:
         self.first = data["contact"].get("first_name")
         self.company = data["account"].get("name") or self.signal.get("company") or "your team"
         seed = f"{data['contact'].get('full_name')}|{data['step']['id']}|{prompt_id}"
+        if variant:  # a redraft: other words than the version before
+            seed += f"|{variant}"
         self.seed = int(hashlib.sha256(seed.encode()).hexdigest()[:8], 16)
         purpose = str(data["step"]["purpose"])
         self.rotation = self.seed + (PURPOSES.index(purpose) if purpose in PURPOSES else 0)
@@ -217,9 +219,12 @@ def _email(
     return "\n\n".join([w.greeting, *(" ".join(p) for p in paragraphs if p), ask, w.sign_off])
 
 
-def draft(data: dict[str, Any], prompt_id: str, channel: str, purpose: str) -> Text:
-    """The text of one touch from its research context (``ResearchContext.plain()``)."""
-    w = _Writer(data, prompt_id)
+def draft(
+    data: dict[str, Any], prompt_id: str, channel: str, purpose: str, variant: int = 0
+) -> Text:
+    """The text of one touch from its research context (``ResearchContext.plain()``);
+    ``variant`` > 0 (a redraft) picks other wordings."""
+    w = _Writer(data, prompt_id, variant)
     limits = data["limits"]
     if channel == "email":
         return Text(w.subject(purpose), _email_body(w, purpose, limits))

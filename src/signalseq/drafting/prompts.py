@@ -140,15 +140,17 @@ class RenderedPrompt:
     prompt: PromptFile
     system: str
     user: str
+    redraft: str = ""  # a reviewer rejected the previous draft: their comment and that draft
 
     @property
     def messages(self) -> list[dict[str, str]]:
+        user = f"{self.user}\n\n{self.redraft}" if self.redraft else self.user
         return [
             {
                 "role": "system",
                 "content": f"{self.system}\n\n{SAFETY}\n\n{OUTPUT_FORMAT[self.prompt.output]}",
             },
-            {"role": "user", "content": self.user},
+            {"role": "user", "content": user},
         ]
 
     @property

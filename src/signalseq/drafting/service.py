@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -24,15 +24,18 @@ from signalseq.drafting.context import (
     VISIT_LOOKBACK,
     PreviousTouch,
     ResearchContext,
+    Untrusted,
     assemble,
+    fence,
 )
 from signalseq.drafting.guardrails import GuardrailReport, check_draft
 from signalseq.drafting.library import PromptLibrary
-from signalseq.drafting.models import Draft
+from signalseq.drafting.models import Draft, DraftRevision, content_sha256
 from signalseq.drafting.prompts import PromptFile, RenderedPrompt, render
 from signalseq.drafting.sender import SenderProfile
 from signalseq.enrollments.models import Enrollment, Touch
 from signalseq.errors import NotFoundError, SignalseqError
+from signalseq.review.models import ReviewItem
 from signalseq.settings import Settings
 from signalseq.signals.models import Signal
 
@@ -52,6 +55,7 @@ class DraftJob:
     rendered: RenderedPrompt
     context: ResearchContext
     sender: SenderProfile
+    variant: int = 0  # how many versions came before: a redraft is written differently
 
     @property
     def threaded(self) -> bool:
@@ -111,7 +115,9 @@ class OfflineDrafter:
     def draft(self, job: DraftJob) -> DraftResult:
         started = time.perf_counter()
         step = job.context.data["step"]
-        text = offline.draft(job.context.plain(), job.prompt.id, step["channel"], step["purpose"])
+        text = offline.draft(
+            job.context.plain(), job.prompt.id, step["channel"], step["purpose"], job.variant
+        )
         subject, body, report = job.checked(text.subject, text.body)
         return DraftResult(
             subject,
@@ -152,7 +158,36 @@ def prepare(session: Session, touch: Touch, library: PromptLibrary, now: datetim
         now=now,
     )
     rendered = render(prompt, context.prompt_variables())
-    return DraftJob(touch.id, prompt, rendered, context, library.sender)
+    earlier = session.scalar(select(Draft).where(Draft.touch_id == touch.id))
+    if earlier is None:
+        return DraftJob(touch.id, prompt, rendered, context, library.sender)
+    note = _redraft_note(session, touch.id, earlier)
+    if note:
+        rendered = replace(rendered, redraft=note)
+    return DraftJob(touch.id, prompt, rendered, context, library.sender, variant=earlier.version)
+
+
+REDRAFT = (
+    "A reviewer rejected the previous draft of this step. Write a new one that follows "
+    "the reviewer's comment.\nReviewer's comment: {comment}\nThe rejected draft: {draft}"
+)
+
+
+def _redraft_note(session: Session, touch_id: int, earlier: Draft) -> str:
+    """What the drafter is told when the latest decision on ``earlier`` was a rejection
+    asking for a redraft: the reviewer's comment (a colleague's words, followed) and the
+    rejected text (model output, fenced like any outside text)."""
+    last = session.scalar(
+        select(ReviewItem)
+        .where(ReviewItem.touch_id == touch_id)
+        .order_by(ReviewItem.id.desc())
+        .limit(1)
+    )
+    if last is None or last.resolution != "redraft" or last.draft_version != earlier.version:
+        return ""
+    comment = " ".join((last.comment or "").split())[:1000]
+    rejected = Untrusted(f"{earlier.subject or ''} {earlier.body}", "rejected draft")
+    return REDRAFT.format(comment=comment, draft=fence(rejected))
 
 
 def _visits(session: Session, signal: Signal | None, now: datetime) -> list[Signal]:
@@ -199,12 +234,17 @@ def run_drafts(drafter: Drafter, jobs: Sequence[DraftJob]) -> list[DraftResult |
     return asyncio.run(drafter.draft_many(jobs)) if jobs else []
 
 
-def store(session: Session, touch: Touch, job: DraftJob, result: DraftResult) -> Draft:
-    """Save the draft (replacing an earlier one of this touch: a redraft)."""
+def store(
+    session: Session, touch: Touch, job: DraftJob, result: DraftResult, now: datetime
+) -> Draft:
+    """Save the draft as the touch's current text. A redraft adds a version: every
+    earlier one stays in ``draft_revisions``, and any approval of it is void."""
     draft = session.scalar(select(Draft).where(Draft.touch_id == touch.id))
     if draft is None:
-        draft = Draft(touch_id=touch.id)
+        draft = Draft(touch_id=touch.id, version=1)
         session.add(draft)
+    else:
+        draft.version += 1
     draft.subject = result.subject
     draft.body = result.body
     draft.drafter = result.drafter
@@ -224,7 +264,31 @@ def store(session: Session, touch: Touch, job: DraftJob, result: DraftResult) ->
     draft.guardrails_passed = result.guardrails.passed
     draft.context = job.context.plain()
     draft.failures = list(result.failures)
+    draft.content_sha256 = content_sha256(draft.subject, draft.body)
+    draft.approved_sha256 = None
+    draft.approved_by = None
+    add_revision(session, draft, "drafted", result.drafter, now)
     return draft
+
+
+def add_revision(
+    session: Session, draft: Draft, kind: str, author: str, at: datetime
+) -> DraftRevision:
+    """Keep the draft's current text as its version ``draft.version``."""
+    revision = DraftRevision(
+        touch_id=draft.touch_id,
+        version=draft.version,
+        kind=kind,
+        author=author,
+        subject=draft.subject,
+        body=draft.body,
+        content_sha256=content_sha256(draft.subject, draft.body),
+        guardrails=draft.guardrails,
+        guardrails_passed=draft.guardrails_passed,
+        created_at=at,
+    )
+    session.add(revision)
+    return revision
 
 
 def describe(draft: Draft, touch: Touch) -> dict[str, Any]:
@@ -237,6 +301,10 @@ def describe(draft: Draft, touch: Touch) -> dict[str, Any]:
         "state": touch.state,
         "subject": draft.subject,
         "body": draft.body,
+        "version": draft.version,
+        "content_sha256": draft.content_sha256,
+        "approved_sha256": draft.approved_sha256,
+        "approved_by": draft.approved_by,
         "guardrails_passed": draft.guardrails_passed,
         "guardrails": draft.guardrails,
         "drafter": draft.drafter,

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from signalseq.enrollments.models import Enrollment, Touch, Transition
 from signalseq.errors import ConflictError
+from signalseq.review import closing
 
 ENROLLMENT_STATES = ("active", "paused", "completed", "exited")
 EXIT_REASONS = (
@@ -90,6 +91,21 @@ def move_touch(session: Session, touch: Touch, to: str, cause: str, at: datetime
     _move(session, "touch", touch, TOUCH_TRANSITIONS, to, cause, at)
 
 
+def record_delay(session: Session, touch: Touch, due: datetime, cause: str, at: datetime) -> None:
+    """Move a touch's due time (its state stays), with the reason in its history."""
+    session.add(
+        Transition(
+            entity="touch",
+            entity_id=touch.id,
+            from_state=touch.state,
+            to_state=touch.state,
+            cause=f"{cause}; now due {due:%Y-%m-%d %H:%M} UTC"[:200],
+            at=at,
+        )
+    )
+    touch.due_at = due
+
+
 def move_enrollment(
     session: Session, enrollment: Enrollment, to: str, cause: str, at: datetime
 ) -> None:
@@ -109,7 +125,8 @@ def unsent_touches(session: Session, enrollment_id: int) -> list[Touch]:
 def exit_enrollment(
     session: Session, enrollment: Enrollment, reason: str, at: datetime, cause: str | None = None
 ) -> int:
-    """Exit and cancel every unsent touch; returns how many touches were cancelled."""
+    """Exit and cancel every unsent touch and its review items (pending or approved);
+    returns how many touches were cancelled."""
     if reason not in EXIT_REASONS:
         raise ValueError(f"unknown exit reason {reason!r}")
     if enrollment.state == "exited":
@@ -121,6 +138,7 @@ def exit_enrollment(
     touches = unsent_touches(session, enrollment.id)
     for touch in touches:
         move_touch(session, touch, "cancelled", why, at)
+    closing.cancel_for_touches(session, [t.id for t in touches], why, at)
     return len(touches)
 
 

@@ -239,8 +239,8 @@ def claim(
     state: str = "scheduled",
     limit: int = 100,
 ) -> list[Touch]:
-    """Touches in ``state`` for this worker (``scheduled`` ones only once due), under a
-    lease: on PostgreSQL `FOR UPDATE SKIP LOCKED` so two workers never take the same
+    """Touches in ``state`` for this worker (``scheduled`` and ``approved`` ones only once
+    due), under a lease: on PostgreSQL `FOR UPDATE SKIP LOCKED` so two workers never take the same
     touch; a lease that expired (its worker died) is taken over."""
     query = (
         select(Touch)
@@ -253,7 +253,7 @@ def claim(
         .order_by(Touch.due_at, Touch.id)
         .limit(limit)
     )
-    if state == "scheduled":
+    if state in ("scheduled", "approved"):  # drafted on time, sent on time
         query = query.where(Touch.due_at <= now)
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(of=Touch, skip_locked=True)

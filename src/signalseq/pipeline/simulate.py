@@ -113,7 +113,7 @@ def _next_wakeup(database: Database, end: datetime) -> datetime:
             session.scalar(
                 select(func.min(Touch.due_at))
                 .join(Enrollment, Touch.enrollment_id == Enrollment.id)
-                .where(Touch.state == "scheduled", Enrollment.state == "active")
+                .where(Touch.state.in_(("scheduled", "approved")), Enrollment.state == "active")
             ),
             session.scalar(
                 select(func.min(Enrollment.paused_until)).where(Enrollment.state == "paused")

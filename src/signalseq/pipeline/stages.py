@@ -4,7 +4,7 @@ work that holds the touch (locked on PostgreSQL), so it happens whole or not at 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time
 from typing import Protocol
 
 from sqlalchemy import select
@@ -12,16 +12,24 @@ from sqlalchemy.orm import Session
 
 from signalseq.crm.models import Account, Contact
 from signalseq.drafting import service as drafting
-from signalseq.drafting.models import Draft
+from signalseq.drafting.models import Draft, content_sha256
 from signalseq.drafting.service import DraftJob, DraftResult
 from signalseq.enrollments import lifecycle
 from signalseq.enrollments.engagement import EXITS
 from signalseq.enrollments.models import EngagementEvent, Enrollment, Touch
+from signalseq.enrollments.scheduling import contact_calendar, step_windows
 from signalseq.policy import suppression
 from signalseq.policy.schema import PolicyFile
+from signalseq.review import queue
+from signalseq.review.assess import reasons_for
+from signalseq.review.models import ReviewItem
+from signalseq.review.policy import ReviewPolicy
+from signalseq.sequences.calendar import BusinessCalendar
 from signalseq.sequences.schema import SequenceFile
 
 HELD = "held"  # a handler's answer for "not mine to move": a flagged draft awaits a person
+SIMULATED_REVIEWER = queue.Reviewer("simulated-reviewer", "reviewer")
+WHOLE_DAY = [(time(0, 0), time(23, 59, 59))]  # the window of a step that vanished
 
 
 class Transport(Protocol):
@@ -36,6 +44,29 @@ class StageContext:
     policy: PolicyFile
     transport: Transport
     now: datetime
+    review: ReviewPolicy
+    default_timezone: str = "UTC"
+    default_country: str | None = None
+
+    def window_close(self, session: Session, touch: Touch, enrollment: Enrollment) -> datetime:
+        """When the send window the touch is due in closes, in the contact's time."""
+        calendar, windows = self._calendar(session, touch, enrollment)
+        return calendar.window_close(touch.due_at, windows)
+
+    def next_slot(self, session: Session, touch: Touch, enrollment: Enrollment) -> datetime:
+        calendar, windows = self._calendar(session, touch, enrollment)
+        seed = f"{enrollment.id}/{touch.branch}/{touch.step_id}/{self.now.isoformat()}"
+        return calendar.next_slot(self.now, windows, seed)
+
+    def _calendar(
+        self, session: Session, touch: Touch, enrollment: Enrollment
+    ) -> tuple[BusinessCalendar, list[tuple[time, time]]]:
+        contact = session.get(Contact, enrollment.contact_id)
+        assert contact is not None
+        sequence = self.sequences.get((enrollment.sequence_id, enrollment.sequence_version))
+        step = sequence.step(touch.branch, touch.step_id) if sequence else None
+        windows = step_windows(sequence, step) if sequence and step else WHOLE_DAY
+        return contact_calendar(contact, self.default_timezone, self.default_country), windows
 
 
 def start(session: Session, touch: Touch, ctx: StageContext) -> str:
@@ -46,41 +77,81 @@ def start(session: Session, touch: Touch, ctx: StageContext) -> str:
 def drafted(
     session: Session, touch: Touch, ctx: StageContext, job: DraftJob, result: DraftResult
 ) -> str:
-    """Store the draft, then send it to review or approve it: review when the step or the
-    enrollment's policy asks for it, and always when a guardrail failed."""
-    drafting.store(session, touch, job, result)
+    """Store the draft, then queue it for a person if any review reason applies (always
+    when a guardrail failed), else release it: approved, bound to this exact text."""
+    draft = drafting.store(session, touch, job, result, ctx.now)
     enrollment = session.get(Enrollment, touch.enrollment_id)
     assert enrollment is not None
     sequence = ctx.sequences.get((enrollment.sequence_id, enrollment.sequence_version))
     step = sequence.step(touch.branch, touch.step_id) if sequence else None
     review = step.review if step else "always"  # a step that vanished is looked at by a person
-    failed = [check.name for check in result.guardrails.failures]
-    if failed:
-        cause = f"drafted by {result.drafter}; flagged: {', '.join(failed)}"
-        lifecycle.move_touch(session, touch, "in_review", cause, ctx.now)
+    reasons = reasons_for(session, touch, enrollment, draft, review, ctx.review)
+    if reasons:
+        why = ", ".join(
+            r.code + (f" ({r.detail})" if r.code == "guardrails" else "") for r in reasons
+        )
+        cause = f"drafted by {result.drafter}; review: {why}"
+        lifecycle.move_touch(session, touch, "in_review", cause[:200], ctx.now)
+        queue.open_item(session, touch, draft, reasons, ctx.review, ctx.now)
         return "in_review"
-    cause = f"drafted by {result.drafter}; review: {review}"
-    if review == "always" or (review == "policy" and enrollment.needs_review):
-        lifecycle.move_touch(session, touch, "in_review", cause, ctx.now)
-        return "in_review"
-    lifecycle.move_touch(session, touch, "approved", cause, ctx.now)
+    lifecycle.move_touch(session, touch, "approved", f"drafted by {result.drafter}", ctx.now)
+    queue.release(session, touch, draft, ctx.now)
     return "approved"
 
 
 def approve(session: Session, touch: Touch, ctx: StageContext) -> str:
-    """The simulated reviewer (``simulate --approve``): approves what is in review,
-    except drafts that failed a guardrail, which it leaves for a person."""
-    text = session.scalar(select(Draft).where(Draft.touch_id == touch.id))
-    if text is not None and not text.guardrails_passed:
+    """The simulated reviewer (``simulate --approve-reviews``): approves what is in
+    review through the queue like a person would, except drafts that failed a guardrail
+    or were voided, which it leaves for a person."""
+    item = session.scalar(
+        select(ReviewItem).where(ReviewItem.touch_id == touch.id, ReviewItem.state == "pending")
+    )
+    draft = session.scalar(select(Draft).where(Draft.touch_id == touch.id))
+    if item is None or draft is None:
         return HELD
-    lifecycle.move_touch(session, touch, "approved", "approved by the simulated reviewer", ctx.now)
+    if any(r["code"] in ("guardrails", "approval_void") for r in item.reasons):
+        return HELD
+    if item.claimed_by not in (None, SIMULATED_REVIEWER.name) and (
+        item.lease_until is not None and item.lease_until > ctx.now
+    ):
+        return HELD  # a person is on it
+    queue.approve(
+        session,
+        item.id,
+        SIMULATED_REVIEWER,
+        _simulated(ctx.review),
+        draft.content_sha256 or "",
+        ctx.now,
+    )
     return "approved"
+
+
+def _simulated(policy: ReviewPolicy) -> ReviewPolicy:
+    """The policy as the simulated reviewer sees it: it may approve, with one pair of eyes."""
+    return policy.model_copy(update={"approvers": ["reviewer"], "four_eyes": False})
+
+
+def hold_late(session: Session, item: ReviewItem, ctx: StageContext) -> bool:
+    """A pending item whose send window passed is held for the touch's next window:
+    never sent late on an old decision. True when it was rescheduled."""
+    touch = session.get(Touch, item.touch_id, with_for_update=True)
+    enrollment = session.get(Enrollment, item.enrollment_id)
+    if touch is None or enrollment is None or touch.state != "in_review":
+        return False
+    if ctx.now < ctx.window_close(session, touch, enrollment):
+        return False
+    due = ctx.next_slot(session, touch, enrollment)
+    cause = f"send window of {touch.due_at:%Y-%m-%d %H:%M} UTC passed in review"
+    lifecycle.record_delay(session, touch, due, cause, ctx.now)
+    queue.reschedule(session, item, due, ctx.review, cause, ctx.now)
+    return True
 
 
 def deliver(session: Session, touch: Touch, ctx: StageContext) -> str:
     """Send, after checking again — in this transaction — that the enrollment still runs,
-    that no reply, meeting, unsubscribe or bounce is waiting to be applied, and that the
-    contact is not suppressed."""
+    that no reply, meeting, unsubscribe or bounce is waiting to be applied, that the
+    contact is not suppressed, that the text is the one approved, and that its send
+    window has not passed."""
     enrollment = session.get(Enrollment, touch.enrollment_id, with_for_update=True)
     assert enrollment is not None
     if enrollment.state != "active":
@@ -111,8 +182,31 @@ def deliver(session: Session, touch: Touch, ctx: StageContext) -> str:
     if text is None:
         lifecycle.move_touch(session, touch, "failed", "no draft to send", ctx.now)
         return "failed"
+    if text.approved_sha256 is None or text.approved_sha256 != content_sha256(
+        text.subject, text.body
+    ):
+        queue.void_approval(
+            session, touch, text, "the text changed after approval", ctx.review, ctx.now
+        )
+        return "in_review"
+    if ctx.now >= ctx.window_close(session, touch, enrollment):
+        return _late(session, touch, enrollment, text, ctx)
     ctx.transport.deliver(touch, text, contact, ctx.now)
     lifecycle.move_touch(session, touch, "sent", f"delivered by {ctx.transport.name}", ctx.now)
     touch.sent_at = ctx.now
     enrollment.last_touch_at = ctx.now
     return "sent"
+
+
+def _late(
+    session: Session, touch: Touch, enrollment: Enrollment, text: Draft, ctx: StageContext
+) -> str:
+    """The send window passed before the touch went out (a worker was down): it waits for
+    the next window. A person's approval does not carry over: it goes back to review."""
+    due = ctx.next_slot(session, touch, enrollment)
+    cause = f"send window of {touch.due_at:%Y-%m-%d %H:%M} UTC passed before sending"
+    lifecycle.record_delay(session, touch, due, cause, ctx.now)
+    if text.approved_by not in (None, queue.SYSTEM):
+        queue.void_approval(session, touch, text, cause, ctx.review, ctx.now)
+        return "in_review"
+    return "rescheduled"

@@ -35,6 +35,8 @@ from signalseq.enrollments.service import PlanReport
 from signalseq.errors import SignalseqError
 from signalseq.pipeline import stages
 from signalseq.pipeline.stages import StageContext, Transport
+from signalseq.review import views as review_views
+from signalseq.review.models import ReviewItem
 from signalseq.rules.watcher import LoadedRules, RulesWatcher
 from signalseq.signals.ingest import SourceReport
 from signalseq.signals.service import ingest
@@ -105,6 +107,9 @@ class Pipeline:
             lambda: self._stage(rules, "scheduled", stages.start, report),
             lambda: self._draft_stage(rules, report),
         ]
+        # late items are rescheduled before anyone approves them: an approval given now
+        # applies to the next window, never to one already closed
+        stages_in_order.append(lambda: self._hold_late_reviews(rules, report))
         if self.approve_reviews:
             stages_in_order.append(lambda: self._stage(rules, "in_review", stages.approve, report))
         stages_in_order.append(lambda: self._stage(rules, "approved", stages.deliver, report))
@@ -157,7 +162,7 @@ class Pipeline:
             claimed, now = self._claim(state)
             if not claimed:
                 return True
-            ctx = StageContext(rules.sequences, rules.policy, self.transport, now)
+            ctx = self._context(rules, now)
             for index, touch_id in enumerate(claimed):
                 if self.should_stop():
                     self._release(claimed[index:])
@@ -187,7 +192,7 @@ class Pipeline:
             if self.should_stop():
                 self._release(claimed)
                 return False
-            ctx = StageContext(rules.sequences, rules.policy, self.transport, now)
+            ctx = self._context(rules, now)
             for job, result in zip(jobs, drafting.run_drafts(self.drafter, jobs), strict=True):
                 if isinstance(result, BaseException):
                     log.error("touch %s: drafting failed: %s", job.touch_id, result)
@@ -197,6 +202,42 @@ class Pipeline:
                 work = partial(stages.drafted, ctx=ctx, job=job, result=result)
                 self._handle(job.touch_id, "drafting", work, report)
             if len(claimed) < self.batch:
+                return True
+
+    def _context(self, rules: LoadedRules, now: datetime) -> StageContext:
+        config = rules.workspace.config
+        return StageContext(
+            rules.sequences,
+            rules.policy,
+            self.transport,
+            now,
+            rules.review,
+            config.default_timezone,
+            config.default_country,
+        )
+
+    def _hold_late_reviews(self, rules: LoadedRules, report: TickReport) -> bool:
+        """Items still waiting for a person when their touch's send window closed are
+        rescheduled to the next window, a batch at a time, each in its own unit of work."""
+        now = self.clock.now()
+        ctx = self._context(rules, now)
+        after: tuple[datetime, int] | None = None
+        while True:
+            with self.database.unit_of_work() as session:
+                due = review_views.due_items(session, now, after, self.batch)
+            for item_id, due_at in due:
+                if self.should_stop():
+                    return False
+                with self.database.unit_of_work() as session:
+                    item = session.get(ReviewItem, item_id, with_for_update=True)
+                    if (
+                        item is not None
+                        and item.state == "pending"
+                        and stages.hold_late(session, item, ctx)
+                    ):
+                        report.moves["held"] += 1
+                after = (due_at, item_id)
+            if len(due) < self.batch:
                 return True
 
     def _release(self, touch_ids: list[int]) -> None:

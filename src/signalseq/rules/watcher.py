@@ -1,6 +1,6 @@
 """Rules that reload themselves: a running worker calls ``current()`` each tick.
 
-When the rule files, prompts or ``workspace.yaml`` change, the new set is loaded, compiled and checked; only a clean
+When the rule files, prompts, the review policy or ``workspace.yaml`` change, the new set is loaded, compiled and checked; only a clean
 set replaces the old one (one atomic swap). A broken file leaves the previous version
 running and logs every problem.
 """
@@ -15,6 +15,7 @@ from pathlib import Path
 from signalseq.drafting.library import PromptLibrary, workspace_library
 from signalseq.errors import ValidationFailed
 from signalseq.policy.schema import PolicyFile
+from signalseq.review.policy import DEFAULT_REVIEW_POLICY, ReviewPolicy
 from signalseq.rules.engine import RuleEngine
 from signalseq.rules.ruleset import RuleSet
 from signalseq.sequences import catalog
@@ -34,9 +35,17 @@ class LoadedRules:
     workspace: Workspace
     sequences: dict[SequenceKey, SequenceFile]  # every version still on disk
     prompts: PromptLibrary
+    review: ReviewPolicy = DEFAULT_REVIEW_POLICY
 
 
-WATCHED = ("rules/**/*.yaml", "rules/**/*.yml", "prompts/*.md", "prompts/*.yaml", "workspace.yaml")
+WATCHED = (
+    "rules/**/*.yaml",
+    "rules/**/*.yml",
+    "prompts/*.md",
+    "prompts/*.yaml",
+    "review/*.yaml",
+    "workspace.yaml",
+)
 
 
 def _stamp(root: Path) -> tuple[tuple[str, int, int], ...]:
@@ -91,7 +100,14 @@ class RulesWatcher:
                 workspace,
                 catalog.all_versions(workspace),
                 workspace_library(workspace),
+                review_policy(workspace),
             )
             self._stamp = stamp
             self.last_problems = []
             return self._loaded
+
+
+def review_policy(workspace: Workspace) -> ReviewPolicy:
+    """``review/policy.yaml``, else the defaults (a bare rules folder, an older workspace)."""
+    loaded = workspace.one("review_policy")
+    return loaded.model if loaded else DEFAULT_REVIEW_POLICY

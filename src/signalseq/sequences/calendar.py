@@ -93,6 +93,17 @@ class BusinessCalendar:
             f"no business day with a send window in {_SEARCH_DAYS} days ({self.timezone})"
         )
 
+    def window_close(self, moment: datetime, windows: list[tuple[time, time]]) -> datetime:
+        """When the send window holding ``moment`` closes (or, if ``moment`` is outside
+        every window, the next one to open after it), in UTC: past it, a touch due at
+        ``moment`` is late."""
+        slot = self.next_slot(moment, windows, seed="")  # its jitter stays inside the window
+        local = slot.astimezone(self.zone)
+        for start, end in sorted(windows):
+            if start <= local.time() < end:
+                return datetime.combine(local.date(), end, self.zone).astimezone(UTC)
+        return slot  # unreachable for a slot inside a window
+
     def due(
         self, anchor: datetime, business_days: int, windows: list[tuple[time, time]], seed: str
     ) -> datetime:

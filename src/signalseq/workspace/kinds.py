@@ -11,6 +11,7 @@ from signalseq.drafting.library import check_prompts
 from signalseq.drafting.prompts import PromptFile, parse_prompt
 from signalseq.drafting.sender import SenderProfile
 from signalseq.policy.schema import PolicyFile
+from signalseq.review.policy import ReviewPolicy
 from signalseq.rules.ruleset import check_rules
 from signalseq.rules.schema import TriggerFile
 from signalseq.sequences.checks import check_sequences
@@ -26,6 +27,7 @@ KINDS: list[FileKind] = [
     FileKind("policy", ("rules/policy.yaml",), PolicyFile),
     FileKind("prompt", ("prompts/*.md",), PromptFile, parse=parse_prompt),
     FileKind("sender", ("prompts/sender.yaml",), SenderProfile),
+    FileKind("review_policy", ("review/policy.yaml",), ReviewPolicy),
 ]
 
 CHECKS: list[Check] = [check_connectors, check_sequences, check_rules, check_prompts]
