@@ -79,6 +79,16 @@ class Settings(BaseSettings):
         le=3600,
         description="How old (or early) a webhook timestamp may be before it is refused.",
     )
+    session_hours: float = Field(
+        default=12.0, gt=0, le=24 * 30, description="How long a web sign-in lasts, in hours."
+    )
+    login_attempts: int = Field(
+        default=5,
+        ge=1,
+        le=100,
+        description="Failed sign-ins allowed per user name and per address in 15 minutes "
+        "before the login form answers 429.",
+    )
     worker_poll_seconds: float = Field(
         default=30.0, gt=0, le=3600, description="Seconds a worker waits between ticks."
     )

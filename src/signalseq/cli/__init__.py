@@ -24,6 +24,7 @@ from signalseq.cli import (
     sequence_cmds,
     serve_cmds,
     signal_cmds,
+    user_cmds,
     workspace_cmds,
 )
 from signalseq.cli.context import CliState
@@ -77,6 +78,7 @@ event_cmds.register(app)
 pipeline_cmds.register(app)
 draft_cmds.register(app)
 demo_cmds.register(app)
+user_cmds.register(app)
 
 
 def run(argv: list[str] | None = None) -> int:

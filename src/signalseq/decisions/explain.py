@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from signalseq.crm.models import Contact
 from signalseq.decisions.models import Decision
-from signalseq.enrollments.models import Enrollment
+from signalseq.enrollments.models import EngagementEvent, Enrollment, Touch, Transition
 from signalseq.errors import NotFoundError
 from signalseq.signals.models import Signal
 
@@ -33,6 +33,12 @@ def timeline(session: Session, email: str) -> dict[str, Any]:
     contact = session.scalar(select(Contact).where(Contact.email == email.strip().lower()))
     if contact is None:
         raise NotFoundError(f"no contact with e-mail {email!r}")
+    return timeline_of(session, contact)
+
+
+def timeline_of(session: Session, contact: Contact) -> dict[str, Any]:
+    """A contact's signals and decisions (why enrolled or skipped, with the rule's
+    conditions), enrollments, touches with their history, and engagement events."""
     decisions = session.scalars(
         select(Decision)
         .where(
@@ -63,6 +69,7 @@ def timeline(session: Session, email: str) -> dict[str, Any]:
             "title": contact.title,
             "seniority": contact.seniority,
             "account": contact.account.domain if contact.account else None,
+            "id": contact.id,
         },
         "decisions": [
             {
@@ -91,10 +98,53 @@ def timeline(session: Session, email: str) -> dict[str, Any]:
                 "signal_id": e.signal_id,
                 "enrolled_at": e.enrolled_at.isoformat(),
                 "needs_review": e.needs_review,
+                "exit_reason": e.exit_reason,
             }
             for e in enrollments
         ],
+        "touches": _touches(session, [e.id for e in enrollments]),
+        "events": [
+            {
+                "kind": ev.kind,
+                "occurred_at": ev.occurred_at.isoformat(),
+                "source": ev.source,
+                "outcome": ev.outcome,
+            }
+            for ev in session.scalars(
+                select(EngagementEvent)
+                .where(EngagementEvent.contact_id == contact.id)
+                .order_by(EngagementEvent.occurred_at)
+            )
+        ],
     }
+
+
+def _touches(session: Session, enrollment_ids: list[int]) -> list[dict[str, Any]]:
+    touches = session.scalars(
+        select(Touch).where(Touch.enrollment_id.in_(enrollment_ids)).order_by(Touch.due_at)
+    ).all()
+    history: dict[int, list[dict[str, Any]]] = {}
+    for row in session.scalars(
+        select(Transition)
+        .where(Transition.entity == "touch", Transition.entity_id.in_([t.id for t in touches]))
+        .order_by(Transition.id)
+    ):
+        history.setdefault(row.entity_id, []).append(
+            {"at": row.at.isoformat(), "to": row.to_state, "cause": row.cause}
+        )
+    return [
+        {
+            "id": t.id,
+            "enrollment_id": t.enrollment_id,
+            "step": t.step_id,
+            "channel": t.channel,
+            "state": t.state,
+            "due_at": t.due_at.isoformat(),
+            "sent_at": t.sent_at.isoformat() if t.sent_at else None,
+            "history": history.get(t.id, []),
+        }
+        for t in touches
+    ]
 
 
 def render(data: dict[str, Any], console: Console) -> None:

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 
 from signalseq import __version__
 from signalseq.clock import Clock, SystemClock
 from signalseq.settings import Settings
 from signalseq.signals.schemas import SignalIn
 from signalseq.store.db import Database
-from signalseq.web import errors, intake
+from signalseq.web import auth_pages, errors, intake, review_pages, security
 from signalseq.web.state import AppState
+from signalseq.web.templating import HERE
 
 
 def create_app(
@@ -19,13 +21,17 @@ def create_app(
     app = FastAPI(
         title="signalseq",
         version=__version__,
-        description="Signal intake, review queue and unsubscribe endpoint.",
+        description="Signal intake and the review queue.",
     )
     app.state.signalseq = AppState(
         settings, database or Database(settings.resolved_database_url), clock or SystemClock()
     )
     errors.install(app)
+    security.install(app)
     app.include_router(intake.router)
+    app.include_router(auth_pages.router)
+    app.include_router(review_pages.router)
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
     @app.get("/healthz", tags=["ops"], summary="Liveness: the app answers")
     def healthz() -> dict[str, str]:

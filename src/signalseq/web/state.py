@@ -1,5 +1,6 @@
 """What the web app holds: settings, the store, the clock, and the workspace, reloaded
-when its files change (so editing connectors/*.yaml needs no restart)."""
+when its files change (so editing connectors/*.yaml, prompts/ or review/policy.yaml
+needs no restart), and the login rate limiter."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from dataclasses import dataclass, field
 from signalseq.clock import Clock
 from signalseq.settings import Settings
 from signalseq.store.db import Database
+from signalseq.web.limiter import LoginLimiter
 from signalseq.workspace.loader import Workspace, load_workspace
 
 
@@ -20,10 +22,19 @@ class AppState:
     _workspace: Workspace | None = None
     _stamp: tuple[tuple[str, float], ...] = ()
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    login_limiter: LoginLimiter = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.login_limiter = LoginLimiter(self.settings.login_attempts)
 
     def _files_stamp(self) -> tuple[tuple[str, float], ...]:
         root = self.settings.workspace_path
-        files = [root / "workspace.yaml", *root.glob("connectors/*.y*ml")]
+        files = [
+            root / "workspace.yaml",
+            *root.glob("connectors/*.y*ml"),
+            *root.glob("review/*.yaml"),
+            *root.glob("prompts/*"),
+        ]
         return tuple(sorted((str(p), p.stat().st_mtime) for p in files if p.is_file()))
 
     def workspace(self) -> Workspace:

@@ -1,0 +1,77 @@
+"""Sign in and out."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from signalseq.auth import service
+from signalseq.errors import AuthenticationFailed
+from signalseq.web import security
+from signalseq.web.templating import page
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/login")
+def login_form(request: Request, next: str = "/queue") -> Response:
+    if security.current_viewer(request) is not None:
+        return RedirectResponse(security.safe_next(next), status_code=303)
+    return page(request, "login.html", None, next=security.safe_next(next))
+
+
+@router.post("/login")
+def login(
+    request: Request,
+    username: str = Form(""),
+    password: str = Form(""),
+    next: str = Form("/queue"),
+) -> Response:
+    state = security.app_state(request)
+    now = state.clock.now()
+    name = username.strip().lower()
+    keys = [f"user:{name}", f"addr:{request.client.host if request.client else '?'}"]
+    wait = state.login_limiter.wait(keys, now)
+    if wait:
+        refused = page(
+            request,
+            "login.html",
+            None,
+            status_code=429,
+            next=security.safe_next(next),
+            username=name,
+            error=f"Too many failed sign-ins. Try again in {wait} seconds.",
+        )
+        refused.headers["Retry-After"] = str(wait)
+        return refused
+    try:
+        with state.database.unit_of_work() as session:
+            user = service.authenticate(session, name, password, now)
+            token = service.start_session(session, user, now, state.settings.session_hours)
+    except AuthenticationFailed as exc:
+        state.login_limiter.failed(keys, now)
+        return page(
+            request,
+            "login.html",
+            None,
+            status_code=401,
+            next=security.safe_next(next),
+            username=name,
+            error=str(exc).capitalize() + ".",
+        )
+    state.login_limiter.succeeded(keys[0])
+    response = RedirectResponse(security.safe_next(next), status_code=303)
+    security.set_session_cookie(request, response, token, state.settings.session_hours)
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request, csrf_token: str = Form("")) -> Response:
+    viewer = security.require_viewer(request)
+    security.check_csrf(viewer, csrf_token)
+    state = security.app_state(request)
+    with state.database.unit_of_work() as session:
+        service.end_session(session, request.cookies.get(security.SESSION_COOKIE))
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(security.SESSION_COOKIE, path="/")
+    return response

@@ -1,0 +1,43 @@
+// Keyboard shortcuts. Queue: j/k move, Enter opens. Item: j/k next/previous,
+// a approve, e edit, r reject. Ignored while typing in a field.
+(function () {
+  function typing(event) {
+    var tag = (event.target.tagName || "").toLowerCase();
+    return tag === "input" || tag === "textarea" || tag === "select" || event.target.isContentEditable;
+  }
+  function openDetails(id, field) {
+    var box = document.getElementById(id);
+    if (!box) return;
+    box.open = true;
+    var target = box.querySelector(field);
+    if (target) target.focus();
+  }
+  var rows = Array.prototype.slice.call(document.querySelectorAll("table.queue tr[data-href]"));
+  var current = rows.length ? 0 : -1;
+  function select(index) {
+    if (!rows.length) return;
+    current = Math.max(0, Math.min(rows.length - 1, index));
+    rows.forEach(function (row, i) { row.classList.toggle("selected", i === current); });
+    rows[current].scrollIntoView({ block: "nearest" });
+  }
+  if (rows.length) select(0);
+  var pager = document.querySelector(".pager");
+  document.addEventListener("keydown", function (event) {
+    if (typing(event) || event.ctrlKey || event.metaKey || event.altKey) return;
+    var key = event.key;
+    if (rows.length) {
+      if (key === "j") { select(current + 1); event.preventDefault(); }
+      else if (key === "k") { select(current - 1); event.preventDefault(); }
+      else if (key === "Enter" && current >= 0) { window.location = rows[current].dataset.href; }
+      return;
+    }
+    if (!pager) return;
+    if (key === "j" && pager.dataset.next) { window.location = pager.dataset.next; }
+    else if (key === "k" && pager.dataset.prev) { window.location = pager.dataset.prev; }
+    else if (key === "a") {
+      var approve = document.getElementById("approve-form");
+      if (approve) { event.preventDefault(); approve.submit(); }
+    } else if (key === "e") { event.preventDefault(); openDetails("edit", "textarea"); }
+    else if (key === "r") { event.preventDefault(); openDetails("reject", "select"); }
+  });
+})();

@@ -1,0 +1,62 @@
+"""The Jinja2 templates of the pages, and the helpers they use."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from signalseq.review.policy import REASONS
+from signalseq.web.security import Viewer
+
+HERE = Path(__file__).parent
+templates = Jinja2Templates(directory=HERE / "templates")
+HTML_PREFIXES = ("/queue", "/contacts", "/login", "/logout")
+
+
+def when(moment: datetime | None) -> str:
+    return moment.strftime("%a %d %b %H:%M UTC") if moment else "—"
+
+
+def highlight(text: str | None, part: str, checks: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    """``text`` cut into (segment, names of the failed checks flagging it) pieces, so the
+    page can mark the flagged spans; overlapping spans are merged."""
+    if not text:
+        return []
+    flags: list[set[str]] = [set() for _ in text]
+    for check in checks:
+        if check.get("ok", True):
+            continue
+        for span in check.get("spans", []):
+            if span.get("part") != part:
+                continue
+            for index in range(max(span["start"], 0), min(span["end"], len(text))):
+                flags[index].add(check["name"])
+    pieces: list[tuple[str, str]] = []
+    start = 0
+    for index in range(1, len(text) + 1):
+        if index == len(text) or flags[index] != flags[start]:
+            pieces.append((text[start:index], ", ".join(sorted(flags[start]))))
+            start = index
+    return pieces
+
+
+templates.env.filters["when"] = when
+templates.env.globals["REASONS"] = REASONS
+templates.env.globals["highlight"] = highlight
+
+
+def page(
+    request: Request,
+    name: str,
+    viewer: Viewer | None,
+    status_code: int = 200,
+    **context: Any,
+) -> HTMLResponse:
+    return templates.TemplateResponse(
+        request, name, {"viewer": viewer, **context}, status_code=status_code
+    )
