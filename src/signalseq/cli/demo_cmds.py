@@ -11,7 +11,7 @@ from signalseq.cli.decision_cmds import print_decisions
 from signalseq.cli.draft_cmds import print_draft
 from signalseq.cli.pipeline_cmds import print_simulation
 from signalseq.cli.signal_cmds import print_ingest
-from signalseq.demo.service import DemoReport, run_demo
+from signalseq.demo.service import REVIEWER_DAYS, DemoReport, run_demo
 
 
 def _print(report: DemoReport, cli_out: Console) -> None:
@@ -64,8 +64,8 @@ def _print(report: DemoReport, cli_out: Console) -> None:
     if report.simulation is not None:
         print_simulation(report.simulation, cli_out)
         cli_out.print(
-            "touches in review were approved by a simulated reviewer (drafts that failed a "
-            f"guardrail wait for a person); deliveries are in {report.outbox}"
+            f"for {REVIEWER_DAYS} days a simulated reviewer approved what was in review "
+            f"(except drafts that failed a guardrail); deliveries are in {report.outbox}"
         )
     for draft in report.drafts:
         cli_out.rule(f"sample draft: touch {draft['touch_id']}")
@@ -74,6 +74,28 @@ def _print(report: DemoReport, cli_out: Console) -> None:
         cli_out.print(
             "more: `signalseq draft show TOUCH_ID`; the prompt behind it: "
             "`signalseq draft preview TOUCH_ID`"
+        )
+    _print_queue(report, cli_out)
+
+
+def _print_queue(report: DemoReport, cli_out: Console) -> None:
+    queue = Table("waiting because", "items", title="Review queue, left for you")
+    for facet, count in sorted(report.queue.items()):
+        if facet.startswith("reason:"):
+            queue.add_row(facet.removeprefix("reason:"), str(count))
+    queue.add_row("[bold]pending[/bold]", str(report.queue.get("all", 0)))
+    cli_out.print(queue)
+    cli_out.print("open the queue: `.venv/bin/signalseq serve` then http://127.0.0.1:8000/queue")
+    if report.reviewer_password:
+        cli_out.print(
+            f"demo reviewer: user [bold]{report.reviewer}[/bold], password "
+            f"[bold]{report.reviewer_password}[/bold] (shown once; reset it with "
+            f"`signalseq user set-password {report.reviewer}`)"
+        )
+    else:
+        cli_out.print(
+            f"demo reviewer: user {report.reviewer} (its password was printed by the first "
+            f"demo; reset it with `signalseq user set-password {report.reviewer}`)"
         )
 
 

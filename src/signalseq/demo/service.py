@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+import secrets
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
+from signalseq.auth.models import User
+from signalseq.auth.service import add_user
 from signalseq.clock import SystemClock
 from signalseq.crm import repository
 from signalseq.crm.importer import ImportReport, import_accounts, import_contacts
 from signalseq.decisions.service import DecideReport, decide_pending
 from signalseq.drafting.service import drafter_from_settings, sample_drafts
 from signalseq.pipeline.simulate import SimulationReport, simulate
+from signalseq.review import counts
 from signalseq.rules.watcher import RulesWatcher
 from signalseq.settings import Settings
 from signalseq.signals.ingest import SourceReport
@@ -25,6 +31,8 @@ from signalseq.workspace.loader import load_workspace
 
 SAMPLES = Path("connectors") / "samples"
 DEMO_DAYS = 21
+REVIEWER_DAYS = 17  # the simulated reviewer works these days; the rest waits for a person
+DEMO_REVIEWER = "demo-reviewer"
 
 
 @dataclass
@@ -42,6 +50,9 @@ class DemoReport:
     decisions: DecideReport | None = None
     simulation: SimulationReport | None = None
     drafts: list[dict[str, Any]] = field(default_factory=list)
+    queue: dict[str, int] = field(default_factory=dict)  # pending items by reason
+    reviewer: str = DEMO_REVIEWER
+    reviewer_password: str | None = None  # only on the run that created the reviewer
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -57,6 +68,8 @@ class DemoReport:
             "decisions": self.decisions.as_dict() if self.decisions else None,
             "simulation": self.simulation.as_dict() if self.simulation else None,
             "sample_drafts": self.drafts,
+            "review_queue": self.queue,
+            "reviewer": self.reviewer,
         }
 
 
@@ -93,16 +106,29 @@ def run_demo(settings: Settings, database: Database) -> DemoReport:
     report.decisions = decide_pending(database, workspace, SystemClock())
     # the decided contacts go through their sequences: three simulated weeks, a simulated
     # reviewer approving what lands in review, deliveries into the outbox folder
+    start = SystemClock().now()
     report.simulation = simulate(
         database,
         RulesWatcher(workspace.root),
-        start=SystemClock().now(),
+        start=start,
         days=DEMO_DAYS,
         outbox=settings.resolved_outbox_dir,
         approve_reviews=True,
+        approve_until=start + timedelta(days=REVIEWER_DAYS),
         batch=settings.worker_batch,
         drafter=drafter_from_settings(settings),
     )
     with database.unit_of_work() as session:
         report.drafts = sample_drafts(session, 2)
+        report.queue = counts.pending(session)
+        report.reviewer_password = _demo_reviewer(session)
     return report
+
+
+def _demo_reviewer(session: Session) -> str | None:
+    """Create the demo reviewer once; its password is returned (to print) only then."""
+    if session.scalar(select(User.id).where(User.username == DEMO_REVIEWER)) is not None:
+        return None
+    password = secrets.token_urlsafe(12)
+    add_user(session, DEMO_REVIEWER, password, "reviewer", SystemClock().now())
+    return password

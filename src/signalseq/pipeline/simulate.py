@@ -72,6 +72,7 @@ def simulate(
     days: int,
     outbox: Path,
     approve_reviews: bool = False,
+    approve_until: datetime | None = None,
     batch: int = 100,
     on_tick: Callable[[datetime], None] | None = None,
     drafter: Drafter | None = None,
@@ -87,6 +88,7 @@ def simulate(
         batch=batch,
         ingest=False,
         approve_reviews=approve_reviews,
+        approve_until=approve_until,
         drafter=drafter or OfflineDrafter(),
     )
     report = SimulationReport(clock.now(), days)

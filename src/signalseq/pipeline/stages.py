@@ -99,10 +99,14 @@ def drafted(
     return "approved"
 
 
-def approve(session: Session, touch: Touch, ctx: StageContext) -> str:
+def approve(
+    session: Session, touch: Touch, ctx: StageContext, until: datetime | None = None
+) -> str:
     """The simulated reviewer (``simulate --approve-reviews``): approves what is in
     review through the queue like a person would, except drafts that failed a guardrail
-    or were voided, which it leaves for a person."""
+    or were voided, and touches due from ``until`` on, which it leaves for a person."""
+    if until is not None and touch.due_at >= until:
+        return HELD
     item = session.scalar(
         select(ReviewItem).where(ReviewItem.touch_id == touch.id, ReviewItem.state == "pending")
     )

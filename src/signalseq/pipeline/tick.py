@@ -82,6 +82,7 @@ class Pipeline:
     ingest: bool = True
     decide: bool = True
     approve_reviews: bool = False  # the simulated reviewer; never on in a real worker
+    approve_until: datetime | None = None  # it leaves touches due from then on to people
     should_stop: Callable[[], bool] = lambda: False
     drafter: Drafter = field(default_factory=OfflineDrafter)
 
@@ -111,7 +112,8 @@ class Pipeline:
         # applies to the next window, never to one already closed
         stages_in_order.append(lambda: self._hold_late_reviews(rules, report))
         if self.approve_reviews:
-            stages_in_order.append(lambda: self._stage(rules, "in_review", stages.approve, report))
+            approve = partial(stages.approve, until=self.approve_until)
+            stages_in_order.append(lambda: self._stage(rules, "in_review", approve, report))
         stages_in_order.append(lambda: self._stage(rules, "approved", stages.deliver, report))
         for stage in stages_in_order:
             if not stage():

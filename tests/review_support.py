@@ -1,0 +1,53 @@
+"""A store with drafts waiting in the review queue: the five contacts of the pipeline
+tests, their openers drafted on a simulated Monday with no one approving."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from signalseq.drafting.models import Draft
+from signalseq.review.models import ReviewItem
+from signalseq.review.queue import Reviewer
+from tests.test_pipeline import MONDAY, WORKSPACE, run, world  # noqa: F401  (fixture)
+
+ALICE = Reviewer("alice", "reviewer")
+BOB = Reviewer("bob", "reviewer")
+AFTER = MONDAY + timedelta(hours=23)  # Monday night, UTC: every opener is waiting
+
+
+@dataclass
+class Queue:
+    root: Path
+    enrollments: list[int]
+    outbox: Path
+    now: datetime
+
+
+@pytest.fixture
+def queue_world(store, world) -> Queue:  # noqa: F811
+    root, ids, outbox = world
+    run(store, root, outbox, days=1, approve=False)
+    return Queue(root, ids, outbox, AFTER + timedelta(hours=1))
+
+
+def pending(store) -> list[ReviewItem]:
+    with store.database.unit_of_work() as session:
+        return list(
+            session.scalars(
+                select(ReviewItem)
+                .where(ReviewItem.state == "pending")
+                .order_by(ReviewItem.due_at, ReviewItem.id)
+            )
+        )
+
+
+def draft_of(store, touch_id: int) -> Draft:
+    with store.database.unit_of_work() as session:
+        draft = session.scalar(select(Draft).where(Draft.touch_id == touch_id))
+        assert draft is not None
+        return draft
