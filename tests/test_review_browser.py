@@ -5,6 +5,7 @@ the test's output folder."""
 
 from __future__ import annotations
 
+import importlib.util
 import shutil
 import socket
 import threading
@@ -58,7 +59,9 @@ def served(store, queue_world):  # noqa: F811
 
 def test_a_reviewer_approves_edits_and_rejects_in_chromium(store, served, tmp_path: Path):
     require(Path(CHROMIUM).exists(), f"Chromium not installed at {CHROMIUM}")
-    playwright_api = pytest.importorskip("playwright.sync_api")
+    require(importlib.util.find_spec("playwright") is not None, "playwright is not installed")
+    from playwright import sync_api as playwright_api
+
     items = pending(store)[:3]
     edited = {}
     with playwright_api.sync_playwright() as pw:
