@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
 from signalseq.crm.models import Account, Contact
@@ -116,12 +116,7 @@ def queue_page(
     conditions = _pending(now, filters)
     cursor = _cursor(after)
     if cursor is not None:
-        conditions.append(
-            or_(
-                ReviewItem.due_at > cursor[0],
-                and_(ReviewItem.due_at == cursor[0], ReviewItem.id > cursor[1]),
-            )
-        )
+        conditions.append(tuple_(ReviewItem.due_at, ReviewItem.id) > tuple_(*cursor))
     rows = session.execute(
         select(ReviewItem, Touch, Contact, Account, Draft.subject)
         .join(Touch, Touch.id == ReviewItem.touch_id)
@@ -175,12 +170,7 @@ def due_items(
         ReviewItem.state == "pending", ReviewItem.due_at <= now
     )
     if after is not None:
-        query = query.where(
-            or_(
-                ReviewItem.due_at > after[0],
-                and_(ReviewItem.due_at == after[0], ReviewItem.id > after[1]),
-            )
-        )
+        query = query.where(tuple_(ReviewItem.due_at, ReviewItem.id) > tuple_(*after))
     rows = session.execute(query.order_by(ReviewItem.due_at, ReviewItem.id).limit(limit))
     return [(item_id, due_at) for item_id, due_at in rows]
 
@@ -188,20 +178,14 @@ def due_items(
 def _neighbour(session: Session, item: ReviewItem, forward: bool) -> int | None:
     """The pending item before or after ``item`` in queue order (for j/k)."""
     if forward:
-        position = or_(
-            ReviewItem.due_at > item.due_at,
-            and_(ReviewItem.due_at == item.due_at, ReviewItem.id > item.id),
-        )
+        position = tuple_(ReviewItem.due_at, ReviewItem.id) > tuple_(item.due_at, item.id)
         order: tuple[Any, Any] = (ReviewItem.due_at, ReviewItem.id)
     else:
-        position = or_(
-            ReviewItem.due_at < item.due_at,
-            and_(ReviewItem.due_at == item.due_at, ReviewItem.id < item.id),
-        )
+        position = tuple_(ReviewItem.due_at, ReviewItem.id) < tuple_(item.due_at, item.id)
         order = (ReviewItem.due_at.desc(), ReviewItem.id.desc())
     return session.scalar(
         select(ReviewItem.id)
-        .where(ReviewItem.state == "pending", ReviewItem.id != item.id, position)
+        .where(ReviewItem.state == "pending", position)
         .order_by(*order)
         .limit(1)
     )
