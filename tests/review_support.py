@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
+from tests.test_pipeline import MONDAY, WORKSPACE, run, world  # noqa: F401  (fixture)
 
 from signalseq.drafting.models import Draft
 from signalseq.review.models import ReviewItem
 from signalseq.review.queue import Reviewer
-from tests.test_pipeline import MONDAY, WORKSPACE, run, world  # noqa: F401  (fixture)
 
 ALICE = Reviewer("alice", "reviewer")
 BOB = Reviewer("bob", "reviewer")

@@ -15,6 +15,9 @@ from pathlib import Path
 import pytest
 import uvicorn
 from sqlalchemy import select
+from tests.conftest import require
+from tests.review_support import draft_of, pending, queue_world  # noqa: F401
+from tests.test_pipeline import world  # noqa: F401
 
 from signalseq.auth import service as users
 from signalseq.clock import SimulatedClock
@@ -22,9 +25,6 @@ from signalseq.enrollments.models import Touch
 from signalseq.review.models import ReviewItem
 from signalseq.settings import Settings
 from signalseq.web.app import create_app
-from tests.conftest import require
-from tests.review_support import draft_of, pending, queue_world  # noqa: F401
-from tests.test_pipeline import world  # noqa: F401
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 PASSWORD = "correct horse battery"

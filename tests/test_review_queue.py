@@ -8,6 +8,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
+from tests.review_support import ALICE, BOB, draft_of, pending, queue_world  # noqa: F401
+from tests.test_pipeline import (
+    run,
+    touches,
+    world,  # noqa: F401  (the fixture queue_world builds on)
+)
 
 from signalseq.drafting import service as drafting
 from signalseq.drafting.models import Draft, DraftRevision
@@ -18,9 +24,6 @@ from signalseq.review.closing import ReviewConflict
 from signalseq.review.models import AuditEntry, ReviewItem
 from signalseq.review.policy import ReviewPolicy
 from signalseq.rules.watcher import RulesWatcher
-from tests.review_support import ALICE, BOB, draft_of, pending, queue_world  # noqa: F401
-from tests.test_pipeline import world  # noqa: F401  (the fixture queue_world builds on)
-from tests.test_pipeline import run, touches
 
 POLICY = ReviewPolicy()
 

@@ -8,14 +8,14 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
+from tests.review_support import draft_of, pending, queue_world  # noqa: F401
+from tests.test_pipeline import world  # noqa: F401
 
 from signalseq.auth import service as users
 from signalseq.clock import SimulatedClock
 from signalseq.enrollments.models import Touch
 from signalseq.settings import Settings
 from signalseq.web.app import create_app
-from tests.review_support import draft_of, pending, queue_world  # noqa: F401
-from tests.test_pipeline import world  # noqa: F401
 
 PASSWORD = "correct horse battery"
 
