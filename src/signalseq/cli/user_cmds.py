@@ -90,15 +90,19 @@ def list_users(
     cli.out.print(table)
 
 
+def _set_disabled(ctx: typer.Context, username: str, disabled: bool) -> None:
+    cli = state(ctx)
+    with cli.database.unit_of_work() as session:
+        service.set_disabled(session, username, disabled)
+    cli.out.print(f"user {username} {'disabled' if disabled else 'enabled'}")
+
+
 @user_app.command("disable")
 def disable(
     ctx: typer.Context, username: str = typer.Argument(..., help="The user to disable.")
 ) -> None:
     """Disable a user: they cannot sign in, and their sessions end now."""
-    cli = state(ctx)
-    with cli.database.unit_of_work() as session:
-        service.set_disabled(session, username, True)
-    cli.out.print(f"user {username} disabled")
+    _set_disabled(ctx, username, True)
 
 
 @user_app.command("enable")
@@ -106,10 +110,7 @@ def enable(
     ctx: typer.Context, username: str = typer.Argument(..., help="The user to enable.")
 ) -> None:
     """Enable a disabled user again."""
-    cli = state(ctx)
-    with cli.database.unit_of_work() as session:
-        service.set_disabled(session, username, False)
-    cli.out.print(f"user {username} enabled")
+    _set_disabled(ctx, username, False)
 
 
 @user_app.command("set-password")

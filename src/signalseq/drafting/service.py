@@ -35,7 +35,7 @@ from signalseq.drafting.prompts import PromptFile, RenderedPrompt, render
 from signalseq.drafting.sender import SenderProfile
 from signalseq.enrollments.models import Enrollment, Touch
 from signalseq.errors import NotFoundError, SignalseqError
-from signalseq.review.models import ReviewItem
+from signalseq.review.models import latest_item
 from signalseq.settings import Settings
 from signalseq.signals.models import Signal
 
@@ -177,12 +177,7 @@ def _redraft_note(session: Session, touch_id: int, earlier: Draft) -> str:
     """What the drafter is told when the latest decision on ``earlier`` was a rejection
     asking for a redraft: the reviewer's comment (a colleague's words, followed) and the
     rejected text (model output, fenced like any outside text)."""
-    last = session.scalar(
-        select(ReviewItem)
-        .where(ReviewItem.touch_id == touch_id)
-        .order_by(ReviewItem.id.desc())
-        .limit(1)
-    )
+    last = latest_item(session, touch_id)
     if last is None or last.resolution != "redraft" or last.draft_version != earlier.version:
         return ""
     comment = " ".join((last.comment or "").split())[:1000]

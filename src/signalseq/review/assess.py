@@ -11,7 +11,7 @@ from signalseq.crm.models import Account, Contact
 from signalseq.drafting.models import Draft
 from signalseq.enrollments.models import Enrollment, Touch
 from signalseq.review import counts
-from signalseq.review.models import ReviewItem
+from signalseq.review.models import latest_item
 from signalseq.review.policy import REASONS, ReviewPolicy
 from signalseq.signals.models import Signal
 
@@ -85,12 +85,7 @@ def _anything_sent(session: Session, enrollment_id: int) -> bool:
 
 
 def _was_rejected(session: Session, touch_id: int) -> bool:
-    last = session.scalar(
-        select(ReviewItem)
-        .where(ReviewItem.touch_id == touch_id)
-        .order_by(ReviewItem.id.desc())
-        .limit(1)
-    )
+    last = latest_item(session, touch_id)
     return last is not None and last.state == "rejected" and last.resolution == "redraft"
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from signalseq.store.base import Base, JSONDocument, UTCDateTime, utcnow
 
@@ -93,3 +93,13 @@ class AuditEntry(Base):
     content_sha256: Mapped[str | None] = mapped_column(String(64))
     draft_version: Mapped[int | None] = mapped_column(Integer)
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+def latest_item(session: Session, touch_id: int) -> ReviewItem | None:
+    """The touch's most recent review round, whatever became of it."""
+    return session.scalar(
+        select(ReviewItem)
+        .where(ReviewItem.touch_id == touch_id)
+        .order_by(ReviewItem.id.desc())
+        .limit(1)
+    )

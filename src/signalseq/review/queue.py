@@ -189,21 +189,6 @@ def claim_next(
     return item
 
 
-def release_claim(session: Session, item_id: int, reviewer: Reviewer, now: datetime) -> None:
-    item = _item(session, item_id)
-    if item.state == "pending" and item.claimed_by == reviewer.name:
-        item.claimed_by = None
-        item.lease_until = None
-        audit.record(
-            session,
-            actor=reviewer.name,
-            action="released_claim",
-            at=now,
-            touch_id=item.touch_id,
-            item_id=item.id,
-        )
-
-
 def _may_approve(reviewer: Reviewer, policy: ReviewPolicy) -> None:
     if reviewer.role not in policy.approvers:
         raise PermissionDenied(
