@@ -201,7 +201,8 @@ def edit(
                 library,
                 state.clock.now(),
             )
-    except queue.GuardrailsFailed as exc:
+    except (ConflictError, PermissionDenied) as exc:
+        failed = exc.report.as_list() if isinstance(exc, queue.GuardrailsFailed) else None
         return _refused(
             request,
             viewer,
@@ -210,11 +211,7 @@ def edit(
             edit_open=True,
             edit_subject=subject,
             edit_body=body,
-            edit_report=exc.report.as_list(),
-        )
-    except (ConflictError, PermissionDenied) as exc:
-        return _refused(
-            request, viewer, item_id, exc, edit_open=True, edit_subject=subject, edit_body=body
+            edit_report=failed,
         )
     return _after(item_id, "edited_approved" if outcome.approved else "edited")
 
