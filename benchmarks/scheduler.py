@@ -31,7 +31,7 @@ from sqlalchemy import create_engine, func, select, text  # noqa: E402
 
 from signalseq.clock import SimulatedClock  # noqa: E402
 from signalseq.crm.models import Account, Contact  # noqa: E402
-from signalseq.delivery.outbox import OutboxTransport  # noqa: E402
+from signalseq.delivery.service import Delivery  # noqa: E402
 from signalseq.enrollments.models import Enrollment, Touch  # noqa: E402
 from signalseq.enrollments.service import claim, plan_touches  # noqa: E402
 from signalseq.pipeline.tick import Pipeline  # noqa: E402
@@ -184,7 +184,7 @@ def _worker(url: str, root: str, outbox: str, name: str, start: object) -> None:
         database,
         RulesWatcher(Path(root)),
         SimulatedClock(NOW),
-        OutboxTransport(Path(outbox)),
+        Delivery.to_folder(Path(outbox)),
         worker=name,
         batch=50,
         ingest=False,

@@ -36,3 +36,19 @@ def enroll(
     session.add(row)
     session.flush()
     return row
+
+
+TEST_SECRET = "test-secret-key-0123456789abcdef"
+TEST_PUBLIC_URL = "https://signalseq.test"
+
+
+def outbox_delivery(outbox, **settings):
+    """Delivery into an outbox folder, with test settings (no SMTP unless given)."""
+    from signalseq.delivery.service import Delivery
+    from signalseq.delivery.transport import Transports
+    from signalseq.settings import Settings
+
+    configured = Settings(
+        _env_file=None, secret_key=TEST_SECRET, public_url=TEST_PUBLIC_URL, **settings
+    )
+    return Delivery(Transports(outbox), TEST_PUBLIC_URL, TEST_SECRET, configured)

@@ -65,6 +65,37 @@ class Settings(BaseSettings):
     smtp_security: Literal["starttls", "ssl", "none"] = Field(
         default="starttls", description="starttls, ssl or none."
     )
+    imap_host: str | None = Field(
+        default=None,
+        description="IMAP server read for replies, bounces and out-of-office messages. "
+        "Unset: no polling (inbound mail can still arrive by webhook or `inbound import`).",
+    )
+    imap_port: int = Field(default=993, ge=1, le=65535, description="IMAP port.")
+    imap_username: str | None = Field(
+        default=None, description="IMAP login name. Default: the sending address."
+    )
+    imap_password: SecretStr | None = Field(default=None, description="IMAP password.")
+    imap_security: Literal["starttls", "ssl", "none"] = Field(
+        default="ssl", description="ssl, starttls or none."
+    )
+    imap_folder: str = Field(default="INBOX", description="IMAP folder polled.")
+    mailbox_daily_cap: int = Field(
+        default=200,
+        ge=1,
+        le=100_000,
+        description="Daily cap of the mailbox made of these settings (without "
+        "delivery/mailboxes.yaml).",
+    )
+    public_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="Where recipients reach `signalseq serve` (the one-click unsubscribe "
+        "link). Must be https:// before an SMTP mailbox sends.",
+    )
+    inbound_webhook_secret: SecretStr | None = Field(
+        default=None,
+        description="HMAC secret of the inbound webhooks (/api/v1/inbound/*). Unset: "
+        "those routes answer 404.",
+    )
     outbox_dir: Path | None = Field(
         default=None,
         description="Folder of .eml files written instead of sending. Default: "
@@ -107,6 +138,13 @@ class Settings(BaseSettings):
         if value is not None and value.startswith("postgresql://"):
             return "postgresql+psycopg://" + value.removeprefix("postgresql://")
         return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str) -> str:
+        if not value.startswith(("https://", "http://")):
+            raise ValueError("public_url must start with https:// (or http:// for a demo)")
+        return value.rstrip("/")
 
     @property
     def workspace_path(self) -> Path:

@@ -14,8 +14,9 @@ from rich.table import Table
 
 from signalseq.cli.context import DATETIME_FORMATS, CliState, print_json, progress_bar, state
 from signalseq.clock import SystemClock, ensure_utc
-from signalseq.delivery.transport import transport_for
+from signalseq.delivery.service import Delivery
 from signalseq.drafting.service import drafter_from_settings
+from signalseq.errors import ConfigError
 from signalseq.pipeline.simulate import SimulationReport, simulate
 from signalseq.pipeline.tick import Pipeline, TickReport
 from signalseq.pipeline.worker import run_worker, stop_on_signals
@@ -23,12 +24,20 @@ from signalseq.rules.watcher import RulesWatcher
 
 
 def _pipeline(cli: CliState) -> Pipeline:
+    """A live pipeline; refused up front when its mailboxes could not send."""
     settings = cli.settings
+    watcher = RulesWatcher(settings.workspace_path)
+    delivery = Delivery.from_settings(settings)
+    rules = watcher.current()
+    mailboxes = delivery.mailboxes(rules.workspace, rules.prompts.sender)
+    problems = delivery.problems(mailboxes, rules.prompts.sender)
+    if problems:
+        raise ConfigError(problems[0])
     return Pipeline(
         cli.database,
-        RulesWatcher(settings.workspace_path),
+        watcher,
         SystemClock(),
-        transport_for(settings),
+        delivery,
         batch=settings.worker_batch,
         drafter=drafter_from_settings(settings),
     )
@@ -118,12 +127,18 @@ def register(app: typer.Typer) -> None:
             "--outbox",
             help="Where deliveries go (default: <workspace>/.signalseq/simulation).",
         ),
+        do_tasks: bool = typer.Option(
+            True,
+            "--do-tasks/--leave-tasks",
+            help="A simulated rep does call and LinkedIn tasks when due (default), or "
+            "they stay open for `signalseq tasks`.",
+        ),
         as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
     ) -> None:
         """Run the pipeline's ticks on a simulated clock (writes to the configured
         database; deliveries go to a folder, never to a mail server)."""
         cli = state(ctx)
-        report = _simulate(cli, days, start, approve, outbox)
+        report = _simulate(cli, days, start, approve, outbox, do_tasks)
         if as_json:
             print_json(report.as_dict())
         else:
@@ -131,7 +146,12 @@ def register(app: typer.Typer) -> None:
 
 
 def _simulate(
-    cli: CliState, days: int, start: datetime | None, approve: bool, outbox: Path | None
+    cli: CliState,
+    days: int,
+    start: datetime | None,
+    approve: bool,
+    outbox: Path | None,
+    do_tasks: bool,
 ) -> SimulationReport:
     begin = ensure_utc(start) if start else SystemClock().now()
     with progress_bar("simulating", days * 24) as advance:
@@ -153,6 +173,8 @@ def _simulate(
             batch=cli.settings.worker_batch,
             on_tick=step,
             drafter=drafter_from_settings(cli.settings),
+            settings=cli.settings,
+            complete_tasks=do_tasks,
         )
 
 

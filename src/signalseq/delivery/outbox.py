@@ -1,24 +1,16 @@
-"""The default transport: nothing leaves the machine. Emails become ``.eml`` files in
-the outbox folder; calls, LinkedIn steps and tasks become task files for the owner.
-
-Each file is named after its touch and written atomically (temporary file, then
-rename), so delivering the same touch twice — a worker that died after writing and
-before committing — finds the file and writes nothing new.
-"""
+"""The default transport: nothing leaves the machine. Each email becomes an ``.eml``
+file in the outbox folder, named after its touch and written atomically (temporary
+file, then rename)."""
 
 from __future__ import annotations
 
-import json
 import os
 import tempfile
-from datetime import datetime
 from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid
 from pathlib import Path
 
-from signalseq.crm.models import Contact
-from signalseq.drafting.models import Draft
-from signalseq.enrollments.models import Touch
+from signalseq.delivery.message import Letter
+from signalseq.delivery.transport import SendResult
 
 
 class OutboxTransport:
@@ -27,37 +19,18 @@ class OutboxTransport:
     def __init__(self, folder: Path):
         self.folder = folder
 
-    def path_for(self, touch: Touch) -> Path:
-        if touch.channel == "email":
-            return self.folder / f"touch-{touch.id:08d}.eml"
-        return self.folder / "tasks" / f"touch-{touch.id:08d}-{touch.channel}.json"
+    def path_for(self, touch_id: int) -> Path:
+        return self.folder / f"touch-{touch_id:08d}.eml"
 
-    def deliver(self, touch: Touch, draft: Draft, contact: Contact, now: datetime) -> Path:
-        path = self.path_for(touch)
-        if path.exists():
-            return path  # delivered before a crash: never twice
-        if touch.channel == "email":
-            message = EmailMessage()
-            message["To"] = contact.email or ""
-            message["Subject"] = draft.subject or ""
-            message["Date"] = format_datetime(now)
-            message["Message-ID"] = make_msgid(f"touch{touch.id}", domain="signalseq.local")
-            message["X-Signalseq-Touch"] = str(touch.id)
-            message.set_content(draft.body)
-            data = bytes(message)
-        else:
-            task = {
-                "touch": touch.id,
-                "channel": touch.channel,
-                "purpose": touch.purpose,
-                "contact": {"name": contact.full_name, "email": contact.email,
-                            "phone": contact.phone, "linkedin": contact.linkedin_url},
-                "due_at": touch.due_at.isoformat(),
-                "text": draft.body,
-            }  # fmt: skip
-            data = json.dumps(task, indent=2).encode()
-        _write_atomically(path, data)
-        return path
+    def send(self, letter: Letter, message: EmailMessage) -> SendResult:
+        path = self.path_for(letter.touch_id)
+        if path.exists():  # written before a crash: a second copy would be a second send
+            return SendResult("sent", f"already in the outbox as {path.name}")
+        _write_atomically(path, bytes(message))
+        return SendResult("sent", f"written to {path}")
+
+    def close(self) -> None:
+        pass
 
 
 def _write_atomically(path: Path, data: bytes) -> None:

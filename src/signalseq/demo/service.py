@@ -117,6 +117,7 @@ def run_demo(settings: Settings, database: Database) -> DemoReport:
         approve_until=start + timedelta(days=REVIEWER_DAYS),
         batch=settings.worker_batch,
         drafter=drafter_from_settings(settings),
+        settings=settings,
     )
     with database.unit_of_work() as session:
         report.drafts = sample_drafts(session, 2)

@@ -68,6 +68,12 @@ class SenderProfile(WorkspaceModel):
         default="Worth a short call next week?", description="the default ask"
     )
     signature: str | None = Field(default=None, description="sign-off lines")
+    postal_address: str | None = Field(
+        default=None,
+        min_length=10,
+        max_length=300,
+        description="printed in every email's footer; email is not sent without it",
+    )
     banned_phrases: list[str] = Field(default_factory=list)
     allowed_links: list[str] = Field(
         default_factory=list, description="domains a draft may link to (our website is allowed)"

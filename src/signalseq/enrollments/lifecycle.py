@@ -1,9 +1,13 @@
 """The enrollment and touch state machines. Every transition is checked and recorded.
 
 Enrollment: active → paused | completed | exited; paused → active | exited.
-Touch: scheduled → drafting → in_review → approved → sent, or cancelled, skipped,
-failed. An exit (reply, meeting, unsubscribe, bounce, manual, retired) cancels every
-touch not yet sent, in the same unit of work.
+Touch: scheduled → drafting → in_review → approved → sending → sent, or cancelled,
+skipped, failed. ``sending`` is committed before a message leaves; a worker that dies
+before recording the outcome leaves it there, and the next tick marks it ``unknown`` for
+a person to reconcile (never re-sent on its own). A call or LinkedIn step goes from
+approved to ``task`` (a person does it) and to sent (done) or skipped. An exit (reply,
+meeting, unsubscribe, bounce, manual, retired) cancels every touch not yet sent, and
+its open tasks, in the same unit of work.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from sqlalchemy.orm import Session
 from signalseq.enrollments.models import Enrollment, Touch, Transition
 from signalseq.errors import ConflictError
 from signalseq.review import closing
+from signalseq.tasks import closing as tasks
 
 ENROLLMENT_STATES = ("active", "paused", "completed", "exited")
 EXIT_REASONS = (
@@ -33,12 +38,18 @@ TOUCH_STATES = (
     "drafting",
     "in_review",
     "approved",
+    "sending",
+    "unknown",
+    "task",
     "sent",
     "cancelled",
     "skipped",
     "failed",
 )
-UNSENT = ("scheduled", "drafting", "in_review", "approved")
+UNSENT = ("scheduled", "drafting", "in_review", "approved", "task")
+# a message on its way or whose fate a person must settle: cancelled by nothing, and the
+# next step waits for it
+IN_FLIGHT = (*UNSENT, "sending", "unknown")
 DONE = ("sent", "skipped")
 
 ENROLLMENT_TRANSITIONS: dict[str, tuple[str, ...]] = {
@@ -51,7 +62,12 @@ TOUCH_TRANSITIONS: dict[str, tuple[str, ...]] = {
     "scheduled": ("drafting", "cancelled", "skipped"),
     "drafting": ("in_review", "approved", "failed", "cancelled", "skipped"),
     "in_review": ("approved", "drafting", "cancelled", "skipped"),
-    "approved": ("sent", "in_review", "cancelled", "failed"),
+    "approved": ("sending", "task", "sent", "in_review", "cancelled", "failed"),
+    # sent; not sent (a refusal before the data: failed, or approved to retry; a stop
+    # found at the last moment: cancelled); or nobody knows (unknown)
+    "sending": ("sent", "approved", "failed", "cancelled", "unknown"),
+    "unknown": ("sent", "cancelled", "approved"),  # as a person settles it
+    "task": ("sent", "skipped", "cancelled"),
     "sent": (),
     "cancelled": (),
     "skipped": (),
@@ -139,6 +155,7 @@ def exit_enrollment(
     for touch in touches:
         move_touch(session, touch, "cancelled", why, at)
     closing.cancel_for_touches(session, [t.id for t in touches], why, at)
+    tasks.cancel_for_touches(session, [t.id for t in touches], why, at)
     return len(touches)
 
 

@@ -172,7 +172,7 @@ def plan_touches(
             now, step_windows(sequence, step), seed
         )
         report.reslotted += 1
-    in_flight = select(Touch.enrollment_id).where(Touch.state.in_(lifecycle.UNSENT))
+    in_flight = select(Touch.enrollment_id).where(Touch.state.in_(lifecycle.IN_FLIGHT))
     rows = session.scalars(
         lock(
             select(Enrollment)

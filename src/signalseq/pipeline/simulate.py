@@ -19,11 +19,12 @@ from typing import Any
 from sqlalchemy import func, select
 
 from signalseq.clock import SimulatedClock, ensure_utc
-from signalseq.delivery.outbox import OutboxTransport
+from signalseq.delivery.service import Delivery
 from signalseq.drafting.service import Drafter, OfflineDrafter
 from signalseq.enrollments.models import EngagementEvent, Enrollment, Touch
 from signalseq.pipeline.tick import Pipeline
 from signalseq.rules.watcher import RulesWatcher
+from signalseq.settings import Settings
 from signalseq.store.db import Database
 
 RESOLUTION = timedelta(minutes=1)
@@ -76,19 +77,25 @@ def simulate(
     batch: int = 100,
     on_tick: Callable[[datetime], None] | None = None,
     drafter: Drafter | None = None,
+    settings: Settings | None = None,
+    complete_tasks: bool = True,
 ) -> SimulationReport:
+    """``complete_tasks``: a simulated rep does each call and LinkedIn task when due
+    (else the sequences wait at their first task)."""
     clock = SimulatedClock(start)
     end = clock.now() + timedelta(days=days)
+    delivery = Delivery.to_folder(outbox, settings)
     pipeline = Pipeline(
         database,
         watcher,
         clock,
-        OutboxTransport(outbox),
+        delivery,
         worker="simulator",
         batch=batch,
         ingest=False,
         approve_reviews=approve_reviews,
         approve_until=approve_until,
+        complete_tasks=complete_tasks,
         drafter=drafter or OfflineDrafter(),
     )
     report = SimulationReport(clock.now(), days)

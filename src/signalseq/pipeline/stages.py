@@ -3,20 +3,24 @@ work that holds the touch (locked on PostgreSQL), so it happens whole or not at 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime, time
-from typing import Protocol
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from signalseq.crm.models import Account, Contact
+from signalseq.delivery import service as delivery
+from signalseq.delivery.mailboxes import Mailbox
+from signalseq.delivery.service import Delivery, Reserved
+from signalseq.delivery.throttle import Slot
 from signalseq.drafting import service as drafting
+from signalseq.drafting.sender import SenderProfile
 from signalseq.drafting.models import Draft, content_sha256
 from signalseq.drafting.service import DraftJob, DraftResult
 from signalseq.enrollments import lifecycle
-from signalseq.enrollments.engagement import EXITS
-from signalseq.enrollments.models import EngagementEvent, Enrollment, Touch
+from signalseq.enrollments.models import Enrollment, Touch
 from signalseq.enrollments.scheduling import contact_calendar, step_windows
 from signalseq.policy import suppression
 from signalseq.policy.schema import PolicyFile
@@ -26,37 +30,43 @@ from signalseq.review.models import ReviewItem
 from signalseq.review.policy import ReviewPolicy
 from signalseq.sequences.calendar import BusinessCalendar
 from signalseq.sequences.schema import SequenceFile
+from signalseq.tasks import service as tasks
 
 HELD = "held"  # a handler's answer for "not mine to move": a flagged draft awaits a person
 SIMULATED_REVIEWER = queue.Reviewer("simulated-reviewer", "reviewer")
 WHOLE_DAY = [(time(0, 0), time(23, 59, 59))]  # the window of a step that vanished
 
 
-class Transport(Protocol):
-    name: str
-
-    def deliver(self, touch: Touch, draft: Draft, contact: Contact, now: datetime) -> object: ...
-
-
 @dataclass
 class StageContext:
     sequences: dict[tuple[str, int], SequenceFile]
     policy: PolicyFile
-    transport: Transport
+    delivery: Delivery
     now: datetime
     review: ReviewPolicy
     default_timezone: str = "UTC"
     default_country: str | None = None
+    mailboxes: list[Mailbox] = field(default_factory=list)
+    sender: SenderProfile | None = None
+    worker: str = "worker"
+    reserved: list[Reserved] = field(default_factory=list)  # marked sending, to send now
 
     def window_close(self, session: Session, touch: Touch, enrollment: Enrollment) -> datetime:
         """When the send window the touch is due in closes, in the contact's time."""
         calendar, windows = self._calendar(session, touch, enrollment)
         return calendar.window_close(touch.due_at, windows)
 
-    def next_slot(self, session: Session, touch: Touch, enrollment: Enrollment) -> datetime:
+    def next_slot(
+        self,
+        session: Session,
+        touch: Touch,
+        enrollment: Enrollment,
+        after: datetime | None = None,
+    ) -> datetime:
         calendar, windows = self._calendar(session, touch, enrollment)
-        seed = f"{enrollment.id}/{touch.branch}/{touch.step_id}/{self.now.isoformat()}"
-        return calendar.next_slot(self.now, windows, seed)
+        start = max(after or self.now, self.now)
+        seed = f"{enrollment.id}/{touch.branch}/{touch.step_id}/{start.isoformat()}"
+        return calendar.next_slot(start, windows, seed)
 
     def _calendar(
         self, session: Session, touch: Touch, enrollment: Enrollment
@@ -152,10 +162,12 @@ def hold_late(session: Session, item: ReviewItem, ctx: StageContext) -> bool:
 
 
 def deliver(session: Session, touch: Touch, ctx: StageContext) -> str:
-    """Send, after checking again — in this transaction — that the enrollment still runs,
-    that no reply, meeting, unsubscribe or bounce is waiting to be applied, that the
-    contact is not suppressed, that the text is the one approved, and that its send
-    window has not passed."""
+    """The first step of sending (see ``delivery.service``), after checking again — in
+    this transaction — that the enrollment still runs, that no reply, meeting,
+    unsubscribe or bounce is waiting to be applied, that the contact is not suppressed,
+    that the text is the one approved, and that its send window has not passed. An
+    email is marked ``sending`` (the worker sends it right after this commits); a call
+    or LinkedIn step becomes a task for the contact's owner."""
     enrollment = session.get(Enrollment, touch.enrollment_id, with_for_update=True)
     assert enrollment is not None
     if enrollment.state != "active":
@@ -165,15 +177,7 @@ def deliver(session: Session, touch: Touch, ctx: StageContext) -> str:
         return "cancelled"
     contact = session.get(Contact, enrollment.contact_id)
     assert contact is not None
-    stop = session.scalar(
-        select(EngagementEvent.kind)
-        .where(
-            EngagementEvent.contact_id == contact.id,
-            EngagementEvent.applied_at.is_(None),
-            EngagementEvent.kind.in_(EXITS),
-        )
-        .limit(1)
-    )
+    stop = delivery.pending_stop(session, contact.id)
     if stop is not None:  # recorded, not applied yet: it wins over the send
         lifecycle.exit_enrollment(session, enrollment, stop, ctx.now, f"{stop} (at send)")
         return "cancelled"
@@ -195,11 +199,41 @@ def deliver(session: Session, touch: Touch, ctx: StageContext) -> str:
         return "in_review"
     if ctx.now >= ctx.window_close(session, touch, enrollment):
         return _late(session, touch, enrollment, text, ctx)
-    ctx.transport.deliver(touch, text, contact, ctx.now)
-    lifecycle.move_touch(session, touch, "sent", f"delivered by {ctx.transport.name}", ctx.now)
-    touch.sent_at = ctx.now
-    enrollment.last_touch_at = ctx.now
-    return "sent"
+    if touch.channel != "email":
+        calendar, _ = ctx._calendar(session, touch, enrollment)
+        tasks.open_for_touch(session, touch, contact, account, text.body, calendar, ctx.now)
+        return "task"
+    if not contact.email:
+        lifecycle.move_touch(session, touch, "failed", "the contact has no email address", ctx.now)
+        return "failed"
+    assert ctx.sender is not None
+    mailbox = delivery.choose_mailbox(session, ctx.mailboxes, enrollment, contact, account)
+    zone = ZoneInfo(mailbox.timezone or ctx.default_timezone)
+    reserved = delivery.reserve(
+        session, touch, enrollment, contact, account, text, mailbox,
+        ctx.delivery, ctx.sender, zone, ctx.worker, ctx.now,
+    )  # fmt: skip
+    if isinstance(reserved, Slot):
+        return _throttled(session, touch, enrollment, reserved, ctx)
+    ctx.reserved.append(reserved)
+    return "sending"
+
+
+def _throttled(
+    session: Session, touch: Touch, enrollment: Enrollment, slot: Slot, ctx: StageContext
+) -> str:
+    """The mailbox cannot send now: the touch waits, never dropped. A full day moves it
+    to the contact's next window after the cap resets (recorded); a gap or a paused
+    mailbox only moves its due time."""
+    if slot.not_before is None:  # paused: look again in an hour
+        touch.due_at = ctx.now + timedelta(hours=1)
+        return "mailbox_paused"
+    if slot.reason == "gap" and slot.not_before < ctx.window_close(session, touch, enrollment):
+        touch.due_at = slot.not_before
+        return "gap"
+    due = ctx.next_slot(session, touch, enrollment, after=slot.not_before)
+    lifecycle.record_delay(session, touch, due, slot.reason, ctx.now)
+    return "deferred"
 
 
 def _late(

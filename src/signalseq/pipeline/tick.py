@@ -1,5 +1,5 @@
 """One tick of the whole pipeline: ingest, decide, inbound, schedule, draft, release,
-deliver.
+deliver (email sent, calls and LinkedIn steps handed to people as tasks).
 
 Touches move through stages. Each stage claims its touches under a lease (``FOR UPDATE
 SKIP LOCKED`` on PostgreSQL) in one short transaction, then handles each touch in its
@@ -25,6 +25,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from signalseq.clock import Clock
+from signalseq.delivery import service as delivery
+from signalseq.delivery.service import Delivery
 from signalseq.decisions.service import DecideReport, decide_pending
 from signalseq.drafting import service as drafting
 from signalseq.drafting.service import Drafter, DraftJob, OfflineDrafter
@@ -34,13 +36,14 @@ from signalseq.enrollments.models import Touch
 from signalseq.enrollments.service import PlanReport
 from signalseq.errors import SignalseqError
 from signalseq.pipeline import stages
-from signalseq.pipeline.stages import StageContext, Transport
+from signalseq.pipeline.stages import StageContext
 from signalseq.review import views as review_views
 from signalseq.review.models import ReviewItem
 from signalseq.rules.watcher import LoadedRules, RulesWatcher
 from signalseq.signals.ingest import SourceReport
 from signalseq.signals.service import ingest
 from signalseq.store.db import Database
+from signalseq.tasks import service as task_service
 
 log = logging.getLogger("signalseq.worker")
 
@@ -59,6 +62,7 @@ class TickReport:
     plan: PlanReport = field(default_factory=PlanReport)
     moves: Counter[str] = field(default_factory=Counter)
     interrupted: bool = False
+    refused: list[str] = field(default_factory=list)  # why nothing could be sent
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -68,6 +72,7 @@ class TickReport:
             "plan": asdict(self.plan),
             "touches": dict(self.moves),
             "interrupted": self.interrupted,
+            "delivery_refused": self.refused,
         }
 
 
@@ -76,15 +81,18 @@ class Pipeline:
     database: Database
     watcher: RulesWatcher
     clock: Clock
-    transport: Transport
+    delivery: Delivery
     worker: str = field(default_factory=worker_name)
     batch: int = 100
     ingest: bool = True
     decide: bool = True
     approve_reviews: bool = False  # the simulated reviewer; never on in a real worker
     approve_until: datetime | None = None  # it leaves touches due from then on to people
+    complete_tasks: bool = False  # the simulated rep: does call and LinkedIn tasks when due
+    read_inbound: Callable[[], object] | None = None  # IMAP polling, once per tick
     should_stop: Callable[[], bool] = lambda: False
     drafter: Drafter = field(default_factory=OfflineDrafter)
+    _after_commit: list[delivery.Reserved] = field(default_factory=list, init=False)
 
     def tick(self) -> TickReport:
         report = TickReport()
@@ -93,6 +101,11 @@ class Pipeline:
             report.ingest = ingest(self.database, rules.workspace, self.clock, only_due=True)
         if self.decide:
             report.decide = decide_pending(self.database, rules.workspace, self.clock, rules=rules)
+        if self.read_inbound is not None:
+            try:
+                self.read_inbound()
+            except SignalseqError as exc:  # a mailbox that cannot be read must not stop sending
+                log.error("inbound mail not read: %s", exc)
         self._inbound(rules, report)
         config = rules.workspace.config
         with self.database.unit_of_work() as session:
@@ -114,7 +127,9 @@ class Pipeline:
         if self.approve_reviews:
             approve = partial(stages.approve, until=self.approve_until)
             stages_in_order.append(lambda: self._stage(rules, "in_review", approve, report))
-        stages_in_order.append(lambda: self._stage(rules, "approved", stages.deliver, report))
+        if self.complete_tasks:
+            stages_in_order.append(lambda: self._complete_tasks(report))
+        stages_in_order.append(lambda: self._deliver_stage(rules, report))
         for stage in stages_in_order:
             if not stage():
                 report.interrupted = True
@@ -154,8 +169,9 @@ class Pipeline:
             outcome = work(session, touch)
             if outcome == stages.HELD:
                 return  # left for a person; the lease keeps this worker from spinning on it
-            touch.lease_owner = None
-            touch.lease_until = None
+            if outcome != "sending":  # a touch being sent keeps its (longer) lease
+                touch.lease_owner = None
+                touch.lease_until = None
         report.moves[outcome] += 1
 
     def _stage(self, rules: LoadedRules, state: str, handler: Handler, report: TickReport) -> bool:
@@ -170,8 +186,27 @@ class Pipeline:
                     self._release(claimed[index:])
                     return False
                 self._handle(touch_id, state, partial(handler, ctx=ctx), report)
+                self._send_reserved(ctx, report)
             if len(claimed) < self.batch:
                 return True
+
+    def _send_reserved(self, ctx: StageContext, report: TickReport) -> None:
+        while self._after_commit:
+            reserved = self._after_commit.pop()
+            with self.database.unit_of_work() as session:
+                outcome = delivery.send_reserved(
+                    session, reserved, self.delivery, ctx.policy, self.worker, self.clock.now()
+                )
+            report.moves["sending"] -= 1
+            report.moves[outcome] += 1
+        report.moves = +report.moves  # drop counts that fell to zero
+
+    def _complete_tasks(self, report: TickReport) -> bool:
+        with self.database.unit_of_work() as session:
+            done = task_service.complete_due(session, "simulated-rep", self.clock.now())
+        if done:
+            report.moves["task_done"] += done
+        return True
 
     def _draft_stage(self, rules: LoadedRules, report: TickReport) -> bool:
         """Drafting, a batch at a time: gather each touch's context (short reads), draft
@@ -208,15 +243,46 @@ class Pipeline:
 
     def _context(self, rules: LoadedRules, now: datetime) -> StageContext:
         config = rules.workspace.config
+        sender = rules.prompts.sender
         return StageContext(
             rules.sequences,
             rules.policy,
-            self.transport,
+            self.delivery,
             now,
             rules.review,
             config.default_timezone,
             config.default_country,
+            mailboxes=self.delivery.mailboxes(rules.workspace, sender),
+            sender=sender,
+            worker=self.worker,
         )
+
+    def _deliver_stage(self, rules: LoadedRules, report: TickReport) -> bool:
+        """Settle touches a dead worker left ``sending``; then, a batch at a time, mark
+        due touches ``sending`` (each in its own unit of work) and send each in a second
+        one. Nothing is sent while the mailboxes' set-up is refused."""
+        with self.database.unit_of_work() as session:
+            report.moves["unknown"] += delivery.settle_abandoned(session, self.clock.now())
+        if not report.moves["unknown"]:
+            del report.moves["unknown"]
+        ctx = self._context(rules, self.clock.now())
+        problems = self.delivery.problems(ctx.mailboxes, rules.prompts.sender)
+        if problems:
+            for problem in problems:
+                log.error("nothing is sent: %s", problem)
+            report.refused = problems
+            return True
+        try:
+            return self._stage(rules, "approved", self._reserve_and_send, report)
+        finally:
+            self.delivery.transports.close()
+
+    def _reserve_and_send(self, session: Session, touch: Touch, ctx: StageContext) -> str:
+        outcome = stages.deliver(session, touch, ctx)
+        if outcome == "sending":
+            # the send itself runs after this unit of work commits `sending`
+            self._after_commit.append(ctx.reserved.pop())
+        return outcome
 
     def _hold_late_reviews(self, rules: LoadedRules, report: TickReport) -> bool:
         """Items still waiting for a person when their touch's send window closed are

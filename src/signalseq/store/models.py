@@ -4,8 +4,10 @@ from signalseq.auth.models import User, WebSession
 from signalseq.crm.models import Account, Contact
 from signalseq.deadletters.models import DeadLetter
 from signalseq.decisions.models import Decision
+from signalseq.delivery.models import MailboxState, SoftBounce
 from signalseq.drafting.models import Draft, DraftRevision
 from signalseq.enrollments.models import EngagementEvent, Enrollment, Touch, Transition
+from signalseq.inbound.models import InboundMessage
 from signalseq.policy.models import SuppressionEntry
 from signalseq.review.models import (
     AuditEntry,
@@ -15,6 +17,7 @@ from signalseq.review.models import (
 )
 from signalseq.signals.models import ConnectorState, Signal, VisitorIdentity, WebhookReceipt
 from signalseq.store.base import Base
+from signalseq.tasks.models import Task
 
 __all__ = [
     "Account",
@@ -39,4 +42,8 @@ __all__ = [
     "Signal",
     "VisitorIdentity",
     "WebhookReceipt",
+    "MailboxState",
+    "SoftBounce",
+    "InboundMessage",
+    "Task",
 ]

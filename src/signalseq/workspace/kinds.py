@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from signalseq.connectors.config import ConnectorFile
 from signalseq.connectors.workspace import check_connectors
+from signalseq.delivery.mailboxes import MailboxesFile
 from signalseq.drafting.library import check_prompts
 from signalseq.drafting.prompts import PromptFile, parse_prompt
 from signalseq.drafting.sender import SenderProfile
@@ -28,6 +29,7 @@ KINDS: list[FileKind] = [
     FileKind("prompt", ("prompts/*.md",), PromptFile, parse=parse_prompt),
     FileKind("sender", ("prompts/sender.yaml",), SenderProfile),
     FileKind("review_policy", ("review/policy.yaml",), ReviewPolicy),
+    FileKind("mailboxes", ("delivery/mailboxes.yaml",), MailboxesFile),
 ]
 
 CHECKS: list[Check] = [check_connectors, check_sequences, check_rules, check_prompts]

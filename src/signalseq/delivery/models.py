@@ -1,0 +1,40 @@
+"""What delivery remembers between sends: each mailbox's day (how many went out, when
+the last one did, whether it is paused), and every address's soft bounces."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Date, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from signalseq.store.base import Base, UTCDateTime
+
+
+class MailboxState(Base):
+    """One row per mailbox id, locked while a send is reserved, so two workers never
+    exceed a daily cap or the gap between sends."""
+
+    __tablename__ = "mailbox_states"
+
+    mailbox_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    day: Mapped[date | None] = mapped_column(Date)  # the mailbox's local day counted
+    sent_today: Mapped[int] = mapped_column(Integer, default=0)
+    first_sent_on: Mapped[date | None] = mapped_column(Date)  # warm-up counts from here
+    last_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sent_total: Mapped[int] = mapped_column(Integer, default=0)
+    paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    paused_reason: Mapped[str | None] = mapped_column(String(300))
+    imap_uidvalidity: Mapped[str | None] = mapped_column(String(40))
+    imap_last_uid: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class SoftBounce(Base):
+    """Temporary delivery failures (4.x.x) per address; repeated ones suppress it."""
+
+    __tablename__ = "soft_bounces"
+
+    address: Mapped[str] = mapped_column(String(320), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)
+    last_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_status: Mapped[str | None] = mapped_column(String(20))

@@ -1,0 +1,133 @@
+"""SMTP, one connection per mailbox kept open across sends (STARTTLS, SSL or plain,
+with login).
+
+The steps are taken one by one so a failure says whether the message left: a refusal
+or a dropped connection before DATA means it did not (safe to retry); a failure while
+the data is sent or acknowledged means nobody knows, and the touch is never re-sent on
+its own.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import smtplib
+import ssl
+from email.message import EmailMessage
+
+from signalseq.delivery.mailboxes import Mailbox
+from signalseq.delivery.message import Letter
+from signalseq.delivery.transport import SendResult
+
+log = logging.getLogger("signalseq.delivery")
+ENHANCED = re.compile(rb"\b([245]\.\d{1,3}\.\d{1,3})\b")
+
+
+def _status(code: int, text: bytes) -> str | None:
+    found = ENHANCED.search(text or b"")
+    return found.group(1).decode() if found else (f"{code // 100}.0.0" if code else None)
+
+
+def _said(code: int, text: bytes) -> str:
+    return f"{code} {text.decode('utf-8', 'replace').strip()}"[:300]
+
+
+class SmtpTransport:
+    name = "smtp"
+
+    def __init__(self, mailbox: Mailbox):
+        assert mailbox.smtp is not None
+        self.mailbox = mailbox
+        self.server = mailbox.smtp
+        self._client: smtplib.SMTP | None = None
+
+    def _connect(self) -> smtplib.SMTP:
+        server = self.server
+        context = ssl.create_default_context()
+        client: smtplib.SMTP
+        if server.security == "ssl":
+            client = smtplib.SMTP_SSL(
+                server.host, server.port, timeout=server.timeout, context=context
+            )
+        else:
+            client = smtplib.SMTP(server.host, server.port, timeout=server.timeout)
+        try:
+            client.ehlo()
+            if server.security == "starttls":
+                client.starttls(context=context)
+                client.ehlo()
+            if server.username:
+                client.login(server.username, server.password() or "")
+        except BaseException:
+            client.close()
+            raise
+        return client
+
+    def close(self) -> None:
+        if self._client is not None:
+            try:
+                self._client.quit()
+            except (smtplib.SMTPException, OSError):
+                self._client.close()
+            self._client = None
+
+    def _envelope(self, to: str) -> smtplib.SMTP:
+        """MAIL FROM and RCPT TO on a live connection (reconnecting once if the kept one
+        went stale); raises ``_Refused`` when the server says no."""
+        for attempt in (1, 2):
+            if self._client is None:
+                self._client = self._connect()
+            client = self._client
+            try:
+                code, text = client.mail(self.mailbox.address)
+                if code != 250:
+                    client.rset()
+                    raise _Refused(code, text, recipient=False)
+                code, text = client.rcpt(to)
+                if code not in (250, 251):
+                    client.rset()
+                    raise _Refused(code, text, recipient=True)
+                return client
+            except smtplib.SMTPServerDisconnected:
+                self._client = None
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    def send(self, letter: Letter, message: EmailMessage) -> SendResult:
+        try:
+            client = self._envelope(letter.to_address)
+        except _Refused as refused:
+            return SendResult(
+                "not_sent",
+                f"{'recipient' if refused.recipient else 'sender'} refused: "
+                + _said(refused.code, refused.text),
+                permanent=refused.code >= 500,
+                status=_status(refused.code, refused.text),
+                recipient_refused=refused.recipient,
+            )
+        except (smtplib.SMTPException, OSError) as exc:
+            self.close()
+            return SendResult("not_sent", f"cannot reach {self.server.host}: {exc}"[:300])
+        try:
+            code, text = client.data(bytes(message))
+        except smtplib.SMTPDataError as exc:  # the server answered no: nothing was taken
+            return SendResult(
+                "not_sent",
+                "message refused: " + _said(exc.smtp_code, exc.smtp_error),
+                permanent=exc.smtp_code >= 500,
+                status=_status(exc.smtp_code, exc.smtp_error),
+            )
+        except (smtplib.SMTPException, OSError) as exc:
+            self._client = None
+            log.error("touch %s: the connection failed during DATA: %s", letter.touch_id, exc)
+            return SendResult("unknown", f"connection failed while sending the data: {exc}"[:300])
+        return SendResult("sent", f"{self.server.host}: {_said(code, text)}")
+
+
+class _Refused(Exception):
+    def __init__(self, code: int, text: bytes, *, recipient: bool):
+        super().__init__(code, text)
+        self.code = code
+        self.text = text
+        self.recipient = recipient
