@@ -297,9 +297,10 @@ def record_result(
             source=f"smtp:{mailbox.id}",
             detail={"status": status, "diagnostic": result.detail},
         )
-    elif status.startswith("5.7"):
-        if throttle.pause(session, mailbox.id, f"{status}: {result.detail}", now):
-            log.error("mailbox %s paused: %s", mailbox.id, result.detail)
+    elif status.startswith("5.7") and throttle.pause(
+        session, mailbox.id, f"{status}: {result.detail}", now
+    ):
+        log.error("mailbox %s paused: %s", mailbox.id, result.detail)
     return "failed"
 
 

@@ -16,8 +16,8 @@ from signalseq.delivery.mailboxes import Mailbox
 from signalseq.delivery.service import Delivery, Reserved
 from signalseq.delivery.throttle import Slot
 from signalseq.drafting import service as drafting
-from signalseq.drafting.sender import SenderProfile
 from signalseq.drafting.models import Draft, content_sha256
+from signalseq.drafting.sender import SenderProfile
 from signalseq.drafting.service import DraftJob, DraftResult
 from signalseq.enrollments import lifecycle
 from signalseq.enrollments.models import Enrollment, Touch

@@ -25,9 +25,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from signalseq.clock import Clock
+from signalseq.decisions.service import DecideReport, decide_pending
 from signalseq.delivery import service as delivery
 from signalseq.delivery.service import Delivery
-from signalseq.decisions.service import DecideReport, decide_pending
 from signalseq.drafting import service as drafting
 from signalseq.drafting.service import Drafter, DraftJob, OfflineDrafter
 from signalseq.enrollments import engagement, service
