@@ -16,14 +16,17 @@ from signalseq.cli import (
     db_cmds,
     deadletter_cmds,
     decision_cmds,
+    delivery_cmds,
     demo_cmds,
     draft_cmds,
     enrollment_cmds,
     event_cmds,
+    inbound_cmds,
     pipeline_cmds,
     sequence_cmds,
     serve_cmds,
     signal_cmds,
+    task_cmds,
     user_cmds,
     workspace_cmds,
 )
@@ -78,6 +81,9 @@ event_cmds.register(app)
 pipeline_cmds.register(app)
 draft_cmds.register(app)
 demo_cmds.register(app)
+delivery_cmds.register(app)
+inbound_cmds.register(app)
+task_cmds.register(app)
 user_cmds.register(app)
 
 

@@ -17,6 +17,8 @@ from signalseq.clock import SystemClock, ensure_utc
 from signalseq.delivery.service import Delivery
 from signalseq.drafting.service import drafter_from_settings
 from signalseq.errors import ConfigError
+from signalseq.inbound.imap import poll_all
+from signalseq.inbound.runner import inbound_settings
 from signalseq.pipeline.simulate import SimulationReport, simulate
 from signalseq.pipeline.tick import Pipeline, TickReport
 from signalseq.pipeline.worker import run_worker, stop_on_signals
@@ -33,11 +35,19 @@ def _pipeline(cli: CliState) -> Pipeline:
     problems = delivery.problems(mailboxes, rules.prompts.sender)
     if problems:
         raise ConfigError(problems[0])
+    clock = SystemClock()
+
+    def read_inbound() -> None:
+        current = watcher.current()
+        boxes = delivery.mailboxes(current.workspace, current.prompts.sender)
+        poll_all(cli.database, boxes, inbound_settings(settings, current), clock.now)
+
     return Pipeline(
         cli.database,
         watcher,
-        SystemClock(),
+        clock,
         delivery,
+        read_inbound=read_inbound if any(m.imap for m in mailboxes) else None,
         batch=settings.worker_batch,
         drafter=drafter_from_settings(settings),
     )

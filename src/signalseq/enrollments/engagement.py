@@ -57,6 +57,16 @@ def record_event(
         contact_id = enrollment.contact_id
     if contact_id is None or session.get(Contact, contact_id) is None:
         raise NotFoundError(f"no contact #{contact_id}")
+    if kind in EXITS:
+        # wait for a send in progress to these enrollments (it holds their rows), so a
+        # stop is recorded either before the send's last check or after its outcome
+        session.scalars(
+            select(Enrollment.id)
+            .where(
+                Enrollment.contact_id == contact_id, Enrollment.state.in_(("active", "paused"))
+            )
+            .with_for_update()
+        ).all()
     event = EngagementEvent(
         contact_id=contact_id,
         enrollment_id=enrollment_id,

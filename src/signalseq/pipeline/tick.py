@@ -30,11 +30,12 @@ from signalseq.delivery import service as delivery
 from signalseq.delivery.service import Delivery
 from signalseq.drafting import service as drafting
 from signalseq.drafting.service import Drafter, DraftJob, OfflineDrafter
-from signalseq.enrollments import engagement, service
+from signalseq.enrollments import service
 from signalseq.enrollments.engagement import EngagementReport
 from signalseq.enrollments.models import Touch
 from signalseq.enrollments.service import PlanReport
 from signalseq.errors import SignalseqError
+from signalseq.inbound import runner as inbound_runner
 from signalseq.pipeline import stages
 from signalseq.pipeline.stages import StageContext
 from signalseq.review import views as review_views
@@ -137,16 +138,7 @@ class Pipeline:
         return report
 
     def _inbound(self, rules: LoadedRules, report: TickReport) -> None:
-        config = rules.workspace.config
-        with self.database.unit_of_work() as session:
-            calendars = service.Calendars(session, config.default_timezone, config.default_country)
-            report.inbound = engagement.apply_pending(
-                session,
-                rules.sequences,
-                lambda contact: calendars.of(contact.id),
-                self.clock.now(),
-                limit=10 * self.batch,
-            )
+        report.inbound = inbound_runner.apply_now(self.database, rules, self.clock.now())
 
     def _claim(self, state: str) -> tuple[list[int], datetime]:
         now = self.clock.now()

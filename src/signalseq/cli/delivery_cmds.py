@@ -1,0 +1,117 @@
+"""``delivery list|reconcile|mailboxes|resume``: what is being sent, what nobody knows
+was sent, and the mailboxes' caps and pauses."""
+
+from __future__ import annotations
+
+import typer
+from rich.table import Table
+
+from signalseq.cli.context import CliState, print_json, state
+from signalseq.clock import SystemClock
+from signalseq.delivery import service, throttle
+from signalseq.delivery.mailboxes import Mailbox
+from signalseq.errors import UsageError
+from signalseq.rules.watcher import RulesWatcher
+
+delivery_app = typer.Typer(
+    help="Sending: touches in flight or of unknown fate, and the mailboxes.",
+    no_args_is_help=True,
+)
+
+
+def _mailboxes(cli: CliState) -> tuple[list[Mailbox], str]:
+    rules = RulesWatcher(cli.settings.workspace_path).current()
+    delivery = service.Delivery.from_settings(cli.settings)
+    boxes = delivery.mailboxes(rules.workspace, rules.prompts.sender)
+    return boxes, rules.workspace.config.default_timezone
+
+
+@delivery_app.command("list")
+def list_touches(
+    ctx: typer.Context,
+    touch_state: str = typer.Option(
+        "unknown",
+        "--state",
+        help="unknown (to reconcile, the default), sending, or failed.",
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print as JSON."),
+) -> None:
+    """Email touches by delivery state; `unknown` ones wait for `delivery reconcile`."""
+    if touch_state not in ("unknown", "sending", "failed"):
+        raise UsageError("--state must be unknown, sending or failed")
+    cli = state(ctx)
+    with cli.database.unit_of_work() as session:
+        rows = service.touch_rows(session, (touch_state,))
+    if as_json:
+        print_json(rows)
+        return
+    table = Table(
+        "touch", "contact", "step", "mailbox", "since", title=f"{len(rows)} {touch_state}"
+    )
+    for row in rows:
+        table.add_row(
+            str(row["touch"]), row["contact"], row["step"], row["mailbox"] or "", row["since"][:16]
+        )
+    cli.out.print(table)
+
+
+@delivery_app.command("reconcile")
+def reconcile(
+    ctx: typer.Context,
+    touch: int = typer.Argument(..., help="Touch id (see `delivery list`)."),
+    resolution: str = typer.Option(
+        ...,
+        "--as",
+        help="sent (it went out), not-sent (it did not; go on without it), or resend "
+        "(it did not; send it at the next slot).",
+    ),
+    actor: str = typer.Option("cli", "--by", help="Who decided (kept in the history)."),
+) -> None:
+    """Settle a touch whose fate is unknown (a worker stopped mid-send)."""
+    cli = state(ctx)
+    with cli.database.unit_of_work() as session:
+        row = service.reconcile(session, touch, resolution, actor, SystemClock().now())
+        now_state = row.state
+    cli.out.print(f"touch #{touch} is now {now_state}")
+
+
+@delivery_app.command("mailboxes")
+def mailboxes(
+    ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help="Print as JSON.")
+) -> None:
+    """Each mailbox: transport, today's cap (warm-up applied), sent today, paused."""
+    cli = state(ctx)
+    boxes, zone = _mailboxes(cli)
+    with cli.database.unit_of_work() as session:
+        rows = service.mailbox_rows(session, boxes, zone, SystemClock().now())
+    if as_json:
+        print_json(rows)
+        return
+    table = Table("id", "address", "transport", "today", "total", "paused", title="Mailboxes")
+    for row in rows:
+        table.add_row(
+            row["id"],
+            row["address"],
+            row["transport"],
+            f"{row['sent_today']}/{row['cap_today']}",
+            str(row["sent_total"]),
+            row["paused"] or "",
+        )
+    cli.out.print(table)
+
+
+@delivery_app.command("resume")
+def resume(
+    ctx: typer.Context, mailbox: str = typer.Argument(..., help="Mailbox id.")
+) -> None:
+    """Let a paused mailbox send again (after a 5.7.x block was dealt with)."""
+    cli = state(ctx)
+    boxes, _zone = _mailboxes(cli)
+    found = service.find_mailbox(boxes, mailbox)
+    with cli.database.unit_of_work() as session:
+        was = throttle.resume(session, found.id)
+    cli.out.print(f"mailbox {found.id} " + ("resumed" if was else "was not paused"))
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(delivery_app, name="delivery")

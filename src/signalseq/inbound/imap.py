@@ -1,0 +1,113 @@
+"""IMAP polling (imap-tools): each mailbox with an ``imap:`` section is read from the
+UID after the last one processed. Messages are read with ``BODY.PEEK`` (a person's
+unread marks stay as they were), each processed in its own unit of work with the new
+UID high-water mark, so a crash re-reads at most one message — and its Message-ID
+makes the second reading a no-op."""
+
+from __future__ import annotations
+
+import logging
+import ssl
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from imap_tools import MailBox, MailBoxStartTls, MailBoxUnencrypted
+from imap_tools.errors import MailboxLoginError
+from imap_tools.query import U
+
+from signalseq.delivery import throttle
+from signalseq.delivery.mailboxes import Mailbox
+from signalseq.errors import ConfigError, SignalseqError
+from signalseq.inbound.service import InboundSettings, Processed, process
+from signalseq.store.db import Database
+
+log = logging.getLogger("signalseq.inbound")
+BATCH = 200  # messages read per mailbox per poll
+
+
+class ImapUnavailable(SignalseqError):
+    code = "imap_unavailable"
+
+
+@dataclass
+class PollReport:
+    mailbox: str
+    read: int = 0
+    results: list[Processed] = field(default_factory=list)
+    error: str | None = None
+
+
+def _connect(mailbox: Mailbox) -> MailBox | MailBoxStartTls | MailBoxUnencrypted:
+    server = mailbox.imap
+    assert server is not None
+    if server.security == "ssl":
+        return MailBox(server.host, server.port, timeout=server.timeout,
+                       ssl_context=ssl.create_default_context())  # fmt: skip
+    if server.security == "starttls":
+        return MailBoxStartTls(server.host, server.port, timeout=server.timeout,
+                               ssl_context=ssl.create_default_context())  # fmt: skip
+    return MailBoxUnencrypted(server.host, server.port, timeout=server.timeout)
+
+
+def poll_mailbox(
+    database: Database,
+    mailbox: Mailbox,
+    settings: InboundSettings,
+    now: Callable[[], datetime],
+) -> PollReport:
+    report = PollReport(mailbox.id)
+    server = mailbox.imap
+    if server is None:
+        return report
+    try:
+        client = _connect(mailbox)
+        with client.login(
+            server.username or mailbox.address, server.password() or "", server.folder
+        ) as box:
+            validity = str(box.folder.status(server.folder).get("UIDVALIDITY", ""))
+            with database.unit_of_work() as session:
+                state = throttle.state_of(session, mailbox.id)
+                if state.imap_uidvalidity != validity:  # a new folder: read it all again
+                    state.imap_uidvalidity, state.imap_last_uid = validity, 0
+                last = state.imap_last_uid
+            uids = sorted(int(u) for u in box.uids(U(last + 1, "*")) if int(u) > last)
+            for uid in uids[:BATCH]:
+                kind, data = box.client.uid("FETCH", str(uid), "(BODY.PEEK[])")
+                raw = next(
+                    (p[1] for p in data or [] if isinstance(p, tuple) and len(p) > 1), None
+                )
+                with database.unit_of_work() as session:
+                    if kind == "OK" and isinstance(raw, bytes):
+                        report.results.append(
+                            process(session, raw, source=f"imap:{mailbox.id}",
+                                    settings=settings, now=now(), mailbox_id=mailbox.id)
+                        )  # fmt: skip
+                    throttle.state_of(session, mailbox.id).imap_last_uid = uid
+                report.read += 1
+    except MailboxLoginError as exc:
+        raise ConfigError(f"mailbox {mailbox.id}: IMAP login refused ({exc})") from exc
+    except (OSError, ssl.SSLError) as exc:
+        raise ImapUnavailable(
+            f"mailbox {mailbox.id}: cannot read {server.host}:{server.port} ({exc})"
+        ) from exc
+    return report
+
+
+def poll_all(
+    database: Database,
+    mailboxes: list[Mailbox],
+    settings: InboundSettings,
+    now: Callable[[], datetime],
+) -> list[PollReport]:
+    """Every mailbox with IMAP; one that fails is reported and the others still read."""
+    reports = []
+    for mailbox in mailboxes:
+        if mailbox.imap is None:
+            continue
+        try:
+            reports.append(poll_mailbox(database, mailbox, settings, now))
+        except SignalseqError as exc:
+            log.error("%s", exc)
+            reports.append(PollReport(mailbox.id, error=str(exc)))
+    return reports

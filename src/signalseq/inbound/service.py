@@ -1,0 +1,277 @@
+"""Read one inbound message: classify it, match it to a contact and enrollment, and
+apply its effect — each message once (by Message-ID), in one unit of work.
+
+Matching: the Message-IDs it answers or reports on (``In-Reply-To``, ``References``,
+the original message inside a bounce) name the touch; an unsubscribe by email carries
+its signed token; a bounce or complaint names its recipient; anything else is matched
+by the sender's address. A message matching no one is dead-lettered, not dropped.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from signalseq.crm.models import Contact
+from signalseq.deadletters import repository as deadletters
+from signalseq.delivery import throttle
+from signalseq.delivery.models import SoftBounce
+from signalseq.delivery.unsubscribe import find_token
+from signalseq.enrollments.engagement import record_event
+from signalseq.enrollments.models import Enrollment, Touch
+from signalseq.enrollments.scheduling import contact_calendar
+from signalseq.inbound.classify import Classification, classify, new_text
+from signalseq.inbound.models import InboundMessage
+from signalseq.inbound.parse import Inbound, UnreadableMessage, parse
+from signalseq.policy import suppression
+from signalseq.tasks import service as tasks
+
+log = logging.getLogger("signalseq.inbound")
+SOFT_BOUNCE_LIMIT = 3  # temporary failures in a row before the address is suppressed
+_RAW_KEPT = 65536
+
+
+@dataclass(frozen=True)
+class InboundSettings:
+    secret: str  # verifies unsubscribe tokens
+    default_timezone: str = "UTC"
+    default_country: str | None = None
+
+
+@dataclass
+class Match:
+    contact: Contact | None = None
+    enrollment_id: int | None = None
+    touch: Touch | None = None
+    by: str | None = None
+
+
+@dataclass(frozen=True)
+class Processed:
+    message_id: str
+    classification: str
+    effect: str
+    contact_id: int | None = None
+    duplicate: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "message_id": self.message_id,
+            "classification": self.classification,
+            "effect": self.effect,
+            "contact": self.contact_id,
+            "duplicate": self.duplicate,
+        }
+
+
+def process(
+    session: Session,
+    raw: bytes,
+    *,
+    source: str,
+    settings: InboundSettings,
+    now: datetime,
+    mailbox_id: str | None = None,
+) -> Processed:
+    try:
+        inbound = parse(raw)
+    except UnreadableMessage as exc:
+        deadletters.record(
+            session,
+            source=f"inbound:{source}",
+            kind="email",
+            raw=raw[:_RAW_KEPT].decode("utf-8", "replace"),
+            reason=str(exc),
+            now=now,
+        )
+        return Processed("", "unreadable", f"dead-lettered: {exc}")
+    seen = session.scalar(
+        select(InboundMessage).where(InboundMessage.message_id == inbound.message_id)
+    )
+    if seen is not None:
+        return Processed(seen.message_id, seen.classification, seen.effect, seen.contact_id, True)
+    found = classify(inbound)
+    match = _match(session, inbound, found, settings)
+    effect = _apply(session, inbound, found, match, settings, source, mailbox_id, now)
+    session.add(
+        InboundMessage(
+            message_id=inbound.message_id,
+            source=source[:100],
+            mailbox_id=mailbox_id or (match.touch.mailbox_id if match.touch else None),
+            from_address=inbound.from_address,
+            subject=inbound.subject[:500],
+            classification=found.kind,
+            detail={
+                "reason": found.reason,
+                "status": found.status,
+                "recipient": found.recipient,
+                "snippet": new_text(inbound.text)[:500],
+            },
+            contact_id=match.contact.id if match.contact else None,
+            enrollment_id=match.enrollment_id,
+            touch_id=match.touch.id if match.touch else None,
+            matched_by=match.by,
+            return_date=found.return_date,
+            effect=effect[:300],
+            received_at=now,
+        )
+    )
+    session.flush()
+    return Processed(
+        inbound.message_id, found.kind, effect, match.contact.id if match.contact else None
+    )
+
+
+def _contact_by_email(session: Session, address: str | None) -> Contact | None:
+    if not address:
+        return None
+    return session.scalar(select(Contact).where(Contact.email == address.lower()))
+
+
+def _match(
+    session: Session, inbound: Inbound, found: Classification, settings: InboundSettings
+) -> Match:
+    ids = [*found.original_ids, *inbound.references]
+    if ids:
+        touch = session.scalar(select(Touch).where(Touch.message_id.in_(ids)).limit(1))
+        if touch is not None:
+            enrollment = session.get(Enrollment, touch.enrollment_id)
+            contact = session.get(Contact, enrollment.contact_id) if enrollment else None
+            return Match(contact, touch.enrollment_id, touch, "thread")
+    if found.kind == "unsubscribe":
+        token = find_token(settings.secret, inbound.subject)
+        if token is not None:
+            return Match(session.get(Contact, token.contact_id), None, None, "token")
+    if found.kind in ("bounce", "soft_bounce", "complaint", "policy_block", "delivery_report"):
+        contact = _contact_by_email(session, found.recipient)
+        return Match(contact, None, None, "recipient" if contact else None)
+    contact = _contact_by_email(session, inbound.from_address)
+    return Match(contact, None, None, "sender" if contact else None)
+
+
+def _apply(
+    session: Session,
+    inbound: Inbound,
+    found: Classification,
+    match: Match,
+    settings: InboundSettings,
+    source: str,
+    mailbox_id: str | None,
+    now: datetime,
+) -> str:
+    kind = found.kind
+    if kind == "delivery_report":
+        return "none: a delivery report"
+    if kind == "policy_block":
+        mailbox = (match.touch.mailbox_id if match.touch else None) or mailbox_id
+        if mailbox is None:
+            return "none: no mailbox to pause (unmatched)"
+        if throttle.pause(session, mailbox, f"{found.status}: {found.reason}", now):
+            log.error("mailbox %s paused: %s", mailbox, found.reason)
+        return f"mailbox {mailbox} paused until a person resumes it"
+    contact = match.contact
+    if contact is None:
+        deadletters.record(
+            session,
+            source=f"inbound:{source}",
+            kind="email",
+            raw=inbound.raw[:_RAW_KEPT].decode("utf-8", "replace"),
+            reason=f"{kind}: no contact matches (from {inbound.from_address or '?'})",
+            now=now,
+        )
+        return "unmatched: dead-lettered"
+    event: dict[str, Any] = {
+        "at": now,
+        "contact_id": contact.id,
+        "touch_id": match.touch.id if match.touch else None,
+        "source": f"email:{source}"[:100],
+        "detail": {"message_id": inbound.message_id, "reason": found.reason},
+    }
+    if kind == "bounce":
+        address = found.recipient or contact.email
+        if address:
+            suppression.add(session, "address", address.lower(), "bounced")
+        record_event(session, kind="bounced", **event)
+        return f"bounced: {address} suppressed; enrollments exit"
+    if kind == "soft_bounce":
+        return _soft_bounce(session, found, contact, event, now)
+    if kind == "complaint":
+        address = found.recipient or contact.email
+        if address:
+            suppression.add(session, "address", address.lower(), "complaint")
+        record_event(session, kind="unsubscribed", **event)
+        return f"complaint: {address} suppressed; enrollments exit"
+    if kind == "auto_reply":
+        record_event(
+            session,
+            kind="out_of_office",
+            enrollment_id=match.enrollment_id,
+            return_date=found.return_date,
+            **event,
+        )
+        back = found.return_date.isoformat() if found.return_date else "no return date stated"
+        return f"out of office ({back}): enrollment paused"
+    if kind == "unsubscribe":
+        record_event(session, kind="unsubscribed", **event)
+        return f"unsubscribed: {contact.email} suppressed; enrollments exit"
+    record_event(session, kind="replied", **event)
+    calendar = contact_calendar(contact, settings.default_timezone, settings.default_country)
+    task = tasks.open_reply(
+        session,
+        contact,
+        match.enrollment_id,
+        match.touch.id if match.touch else None,
+        f"{inbound.subject}\n\n{new_text(inbound.text)}",
+        calendar,
+        now,
+    )
+    session.flush()
+    return f"replied: enrollments exit; task #{task.id} for {task.owner or 'no owner'}"
+
+
+def _soft_bounce(
+    session: Session,
+    found: Classification,
+    contact: Contact,
+    event: dict[str, Any],
+    now: datetime,
+) -> str:
+    address = (found.recipient or contact.email or "").lower()
+    row = session.get(SoftBounce, address, with_for_update=True)
+    if row is None:
+        row = SoftBounce(address=address, count=0, last_at=now)
+        session.add(row)
+    row.count += 1
+    row.last_at, row.last_status = now, found.status
+    if row.count < SOFT_BOUNCE_LIMIT:
+        return f"soft bounce {row.count} of {SOFT_BOUNCE_LIMIT}: the sequence goes on"
+    suppression.add(session, "address", address, "repeated soft bounces")
+    record_event(session, kind="bounced", **event)
+    return f"soft bounce {row.count} of {SOFT_BOUNCE_LIMIT}: {address} suppressed; enrollments exit"
+
+
+def list_messages(session: Session, limit: int = 100) -> list[dict[str, Any]]:
+    rows = session.scalars(
+        select(InboundMessage).order_by(InboundMessage.id.desc()).limit(limit)
+    ).all()
+    return [
+        {
+            "id": row.id,
+            "received_at": row.received_at.isoformat(),
+            "source": row.source,
+            "from": row.from_address,
+            "subject": row.subject,
+            "classification": row.classification,
+            "matched_by": row.matched_by,
+            "contact": row.contact_id,
+            "enrollment": row.enrollment_id,
+            "return_date": row.return_date.isoformat() if row.return_date else None,
+            "effect": row.effect,
+        }
+        for row in rows
+    ]
