@@ -101,9 +101,7 @@ def mailboxes(
 
 
 @delivery_app.command("resume")
-def resume(
-    ctx: typer.Context, mailbox: str = typer.Argument(..., help="Mailbox id.")
-) -> None:
+def resume(ctx: typer.Context, mailbox: str = typer.Argument(..., help="Mailbox id.")) -> None:
     """Let a paused mailbox send again (after a 5.7.x block was dealt with)."""
     cli = state(ctx)
     boxes, _zone = _mailboxes(cli)

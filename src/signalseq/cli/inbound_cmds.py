@@ -76,9 +76,7 @@ def import_files(
     cli = state(ctx)
     rules = RulesWatcher(cli.settings.workspace_path).current()
     results = runner.import_files(cli.database, cli.settings, rules, SystemClock(), files)
-    _print_results(
-        cli.out, [r.as_dict() for r in results], as_json, f"{len(results)} message(s)"
-    )
+    _print_results(cli.out, [r.as_dict() for r in results], as_json, f"{len(results)} message(s)")
 
 
 @inbound_app.command("list")

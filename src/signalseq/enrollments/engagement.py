@@ -62,9 +62,7 @@ def record_event(
         # stop is recorded either before the send's last check or after its outcome
         session.scalars(
             select(Enrollment.id)
-            .where(
-                Enrollment.contact_id == contact_id, Enrollment.state.in_(("active", "paused"))
-            )
+            .where(Enrollment.contact_id == contact_id, Enrollment.state.in_(("active", "paused")))
             .with_for_update()
         ).all()
     event = EngagementEvent(

@@ -123,7 +123,9 @@ def _original_ids(message: EmailMessage, text: str) -> tuple[str, ...]:
     for part in _parts(message, "text/rfc822-headers"):
         content = part.get_payload(decode=True)
         if isinstance(content, bytes):
-            headers = message_from_string(content.decode("utf-8", "replace"), policy=policy.compat32)
+            headers = message_from_string(
+                content.decode("utf-8", "replace"), policy=policy.compat32
+            )
             found += ids_in(str(headers.get("Message-ID", "")))
     found += re.findall(r"(?im)^\s*message-id:\s*(<[^<>\s]+>)", text)
     return tuple(dict.fromkeys(found))

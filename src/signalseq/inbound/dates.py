@@ -88,5 +88,7 @@ def return_date(text: str, sent: date) -> date | None:
     american = bool(re.search(r"\b(?:until|back on|returning)\b", text, re.IGNORECASE)) and not (
         re.search(r"\b\d{1,2}\.\d{1,2}\.", text)
     )
-    upcoming = [d for d in dates_in(text, sent, day_first=not american) if sent <= d <= sent + WINDOW]
+    upcoming = [
+        d for d in dates_in(text, sent, day_first=not american) if sent <= d <= sent + WINDOW
+    ]
     return max(upcoming) if upcoming else None

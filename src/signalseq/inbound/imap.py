@@ -74,9 +74,7 @@ def poll_mailbox(
             uids = sorted(int(u) for u in box.uids(U(last + 1, "*")) if int(u) > last)
             for uid in uids[:BATCH]:
                 kind, data = box.client.uid("FETCH", str(uid), "(BODY.PEEK[])")
-                raw = next(
-                    (p[1] for p in data or [] if isinstance(p, tuple) and len(p) > 1), None
-                )
+                raw = next((p[1] for p in data or [] if isinstance(p, tuple) and len(p) > 1), None)
                 with database.unit_of_work() as session:
                     if kind == "OK" and isinstance(raw, bytes):
                         report.results.append(

@@ -10,7 +10,15 @@ from signalseq.clock import Clock, SystemClock
 from signalseq.settings import Settings
 from signalseq.signals.schemas import SignalIn
 from signalseq.store.db import Database
-from signalseq.web import auth_pages, errors, intake, review_pages, security
+from signalseq.web import (
+    auth_pages,
+    errors,
+    inbound_routes,
+    intake,
+    review_pages,
+    security,
+    task_pages,
+)
 from signalseq.web.state import AppState
 from signalseq.web.templating import HERE
 
@@ -21,7 +29,7 @@ def create_app(
     app = FastAPI(
         title="signalseq",
         version=__version__,
-        description="Signal intake and the review queue.",
+        description="Signal and inbound intake, the review queue, tasks, and unsubscribe.",
     )
     app.state.signalseq = AppState(
         settings, database or Database(settings.resolved_database_url), clock or SystemClock()
@@ -31,6 +39,8 @@ def create_app(
     app.include_router(intake.router)
     app.include_router(auth_pages.router)
     app.include_router(review_pages.router)
+    app.include_router(task_pages.router)
+    app.include_router(inbound_routes.router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
     @app.get("/healthz", tags=["ops"], summary="Liveness: the app answers")
@@ -45,6 +55,9 @@ def create_app(
         signal = SignalIn.model_json_schema(ref_template="#/components/schemas/{model}")
         components.update(signal.pop("$defs", {}))
         components["SignalIn"] = signal
+        components["EventIn"] = inbound_routes.EventIn.model_json_schema(
+            ref_template="#/components/schemas/{model}"
+        )
         return schema
 
     app.openapi = openapi  # type: ignore[method-assign]

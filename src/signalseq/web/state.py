@@ -8,6 +8,7 @@ import threading
 from dataclasses import dataclass, field
 
 from signalseq.clock import Clock
+from signalseq.rules.watcher import LoadedRules, RulesWatcher
 from signalseq.settings import Settings
 from signalseq.store.db import Database
 from signalseq.web.limiter import LoginLimiter
@@ -23,9 +24,17 @@ class AppState:
     _stamp: tuple[tuple[str, float], ...] = ()
     _lock: threading.Lock = field(default_factory=threading.Lock)
     login_limiter: LoginLimiter = field(init=False)
+    _watcher: RulesWatcher | None = None
 
     def __post_init__(self) -> None:
         self.login_limiter = LoginLimiter(self.settings.login_attempts)
+
+    def rules(self) -> LoadedRules:
+        """Rules, sequences and prompts (reloaded when their files change)."""
+        with self._lock:
+            if self._watcher is None:
+                self._watcher = RulesWatcher(self.settings.workspace_path)
+        return self._watcher.current()
 
     def _files_stamp(self) -> tuple[tuple[str, float], ...]:
         root = self.settings.workspace_path

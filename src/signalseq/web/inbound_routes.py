@@ -1,0 +1,233 @@
+"""Inbound webhooks for providers that push mail or events, signed like the signal
+webhooks (HMAC-SHA256 of ``<timestamp>.<body>`` with SIGNALSEQ_INBOUND_WEBHOOK_SECRET;
+replays refused), and the public one-click unsubscribe endpoint (RFC 8058)."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any, Literal
+
+from fastapi import APIRouter, Header, Request
+from fastapi.responses import HTMLResponse, Response
+from pydantic import BaseModel, Field, ValidationError
+from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
+
+from signalseq.clock import ensure_utc
+from signalseq.crm.models import Contact
+from signalseq.delivery.unsubscribe import read_token
+from signalseq.enrollments.engagement import record_event
+from signalseq.errors import InputRejected, NotFoundError
+from signalseq.inbound import runner
+from signalseq.inbound.service import InboundSettings, process
+from signalseq.policy import suppression
+from signalseq.signals import webhooks
+from signalseq.web.intake import _body
+from signalseq.web.state import AppState
+from signalseq.web.templating import templates
+
+router = APIRouter(tags=["inbound"])
+
+
+class InboundResult(BaseModel):
+    message_id: str
+    classification: str
+    effect: str
+    duplicate: bool
+
+
+class EventIn(BaseModel):
+    """An event a provider pushes: a meeting booked, or a reply/bounce/unsubscribe its
+    own systems detected."""
+
+    type: Literal["meeting", "replied", "bounced", "unsubscribed", "out_of_office"]
+    email: str = Field(min_length=3, max_length=320, description="The contact's address.")
+    occurred_at: datetime | None = None
+    return_date: str | None = Field(default=None, description="out_of_office: YYYY-MM-DD")
+    detail: dict[str, Any] = Field(default_factory=dict)
+
+
+class EventResult(BaseModel):
+    event: int
+    contact: int
+    type: str
+
+
+class BadEvent(InputRejected):
+    code = "bad_event"
+
+
+def _state(request: Request) -> AppState:
+    state: AppState = request.app.state.signalseq
+    return state
+
+
+def _verified(state: AppState, body: bytes, timestamp: str | None, signature: str | None) -> None:
+    secret = state.settings.inbound_webhook_secret
+    if secret is None:
+        raise NotFoundError("inbound webhooks are off: set SIGNALSEQ_INBOUND_WEBHOOK_SECRET")
+    now = state.clock.now()
+    tolerance = state.settings.webhook_tolerance_seconds
+    webhooks.verify(
+        secret=secret.get_secret_value(),
+        timestamp=timestamp,
+        signature=signature,
+        body=body,
+        now=now,
+        tolerance_seconds=tolerance,
+    )
+    with state.database.unit_of_work() as session:
+        webhooks.record_receipt(
+            session, source="inbound", signature=signature or "", now=now,
+            tolerance_seconds=tolerance,
+        )  # fmt: skip
+
+
+_SIGNED = (
+    "Signed with HMAC-SHA256 of `<timestamp>.<body>` using SIGNALSEQ_INBOUND_WEBHOOK_SECRET: "
+    "`X-Signalseq-Timestamp: <unix seconds>`, `X-Signalseq-Signature: v1=<hex>`."
+)
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"description": "not a message / invalid event"},
+    401: {"description": "bad or replayed signature"},
+    404: {"description": "inbound webhooks are not configured, or no such contact"},
+    413: {"description": "body too large"},
+}
+
+
+def _receive_email(state: AppState, body: bytes) -> InboundResult:
+    rules = state.rules()
+    config = rules.workspace.config
+    settings = InboundSettings(
+        state.settings.resolved_secret_key, config.default_timezone, config.default_country
+    )
+    with state.database.unit_of_work() as session:
+        result = process(session, body, source="webhook", settings=settings, now=state.clock.now())
+    if result.classification == "unreadable":
+        raise BadEvent(result.effect)
+    runner.apply_now(state.database, rules, state.clock.now())
+    return InboundResult(
+        message_id=result.message_id,
+        classification=result.classification,
+        effect=result.effect,
+        duplicate=result.duplicate,
+    )
+
+
+@router.post(
+    "/api/v1/inbound/email",
+    response_model=InboundResult,
+    summary="Push one inbound email (RFC 5322)",
+    description="The raw message as the body (`message/rfc822`). It is classified "
+    "(bounce, complaint, auto-reply, unsubscribe, reply), matched and applied once per "
+    "Message-ID. " + _SIGNED,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"message/rfc822": {"schema": {"type": "string"}}},
+        }
+    },
+    responses=_ERRORS,
+)
+async def post_email(
+    request: Request,
+    x_signalseq_timestamp: str | None = Header(None, description="Unix seconds."),
+    x_signalseq_signature: str | None = Header(None, description="v1=<hex HMAC-SHA256>."),
+) -> InboundResult:
+    state = _state(request)
+    body = await _body(request, state.settings.webhook_max_bytes)
+    await run_in_threadpool(_verified, state, body, x_signalseq_timestamp, x_signalseq_signature)
+    return await run_in_threadpool(_receive_email, state, body)
+
+
+def _receive_event(state: AppState, body: bytes) -> EventResult:
+    try:
+        event = EventIn.model_validate(json.loads(body))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise BadEvent(f"invalid JSON: {exc}") from exc
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "event"
+        raise BadEvent(f"{where}: {first['msg']}") from exc
+    now = state.clock.now()
+    with state.database.unit_of_work() as session:
+        contact = session.scalar(select(Contact).where(Contact.email == event.email.lower()))
+        if contact is None:
+            raise NotFoundError(f"no contact with the address {event.email}")
+        back = (
+            datetime.strptime(event.return_date, "%Y-%m-%d").date() if event.return_date else None
+        )
+        row = record_event(
+            session,
+            kind=event.type,
+            at=min(ensure_utc(event.occurred_at), now) if event.occurred_at else now,
+            contact_id=contact.id,
+            return_date=back,
+            source="webhook",
+            detail=event.detail,
+        )
+        result = EventResult(event=row.id, contact=contact.id, type=event.type)
+    runner.apply_now(state.database, state.rules(), now)
+    return result
+
+
+@router.post(
+    "/api/v1/inbound/events",
+    response_model=EventResult,
+    summary="Push a meeting booked, or a reply/bounce/unsubscribe/out-of-office",
+    description="A meeting exits the contact's enrollments with reason `meeting`. " + _SIGNED,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/EventIn"}}},
+        }
+    },
+    responses=_ERRORS,
+)
+async def post_event(
+    request: Request,
+    x_signalseq_timestamp: str | None = Header(None, description="Unix seconds."),
+    x_signalseq_signature: str | None = Header(None, description="v1=<hex HMAC-SHA256>."),
+) -> EventResult:
+    state = _state(request)
+    body = await _body(request, state.settings.webhook_max_bytes)
+    await run_in_threadpool(_verified, state, body, x_signalseq_timestamp, x_signalseq_signature)
+    return await run_in_threadpool(_receive_event, state, body)
+
+
+def _unsubscribe_page(request: Request, token: str, done: bool, address: str) -> HTMLResponse:
+    return templates.TemplateResponse(
+        request, "unsubscribe.html", {"token": token, "done": done, "address": address}
+    )
+
+
+@router.get("/u/{token}", include_in_schema=False)
+def unsubscribe_form(request: Request, token: str) -> Response:
+    """A confirmation page; changes nothing (link scanners open every link)."""
+    found = read_token(_state(request).settings.resolved_secret_key, token)
+    return _unsubscribe_page(request, token, False, found.address)
+
+
+def _unsubscribe(state: AppState, token: str) -> str:
+    found = read_token(state.settings.resolved_secret_key, token)
+    now = state.clock.now()
+    with state.database.unit_of_work() as session:
+        suppression.add(session, "address", found.address, "unsubscribed (link)")
+        contact = session.get(Contact, found.contact_id)
+        if contact is not None:
+            record_event(
+                session, kind="unsubscribed", at=now, contact_id=contact.id,
+                source="unsubscribe link", detail={"address": found.address},
+            )  # fmt: skip
+    runner.apply_now(state.database, state.rules(), now)
+    return found.address
+
+
+@router.post("/u/{token}", include_in_schema=False)
+async def unsubscribe(request: Request, token: str) -> Response:
+    """One click (RFC 8058): no login, no CSRF token (the signed token is the
+    authority), idempotent, 200 without a redirect."""
+    state = _state(request)
+    address = await run_in_threadpool(_unsubscribe, state, token)
+    return _unsubscribe_page(request, token, True, address)

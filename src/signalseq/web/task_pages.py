@@ -1,0 +1,78 @@
+"""Tasks in the browser: call and LinkedIn steps with their script or message, and
+replies to answer; done or skip, with a note."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from signalseq.enrollments.service import Calendars
+from signalseq.tasks import service
+from signalseq.web import security
+from signalseq.web.security import Viewer, require_viewer
+from signalseq.web.templating import page
+
+router = APIRouter(include_in_schema=False)
+PEOPLE = ("reviewer", "admin")  # rules authors read; reps (reviewers) and admins act
+
+
+@router.get("/tasks")
+def tasks_page(
+    request: Request,
+    viewer: Viewer = Depends(require_viewer),
+    owner: str | None = None,
+    state: str = "open",
+    overdue: bool = False,
+    done: str | None = None,
+) -> Response:
+    app = security.app_state(request)
+    config = app.workspace().config
+    now = app.clock.now()
+    if state not in ("open", "done", "skipped", "cancelled", "all"):
+        state = "open"
+    with app.database.unit_of_work() as session:
+        calendars = Calendars(session, config.default_timezone, config.default_country)
+        rows = service.list_tasks(
+            session,
+            lambda contact_id: calendars.of(contact_id).local_date(now),
+            owner=owner or None,
+            state=state,
+            overdue_only=overdue,
+        )
+    message = {"done": "Task done.", "skipped": "Task skipped."}.get(done or "")
+    return page(
+        request, "tasks.html", viewer, tasks=rows, owner=owner or "", state=state,
+        overdue=overdue, message=message,
+    )  # fmt: skip
+
+
+def _close(request: Request, viewer: Viewer, task_id: int, outcome: str, note: str) -> Response:
+    security.require_role(viewer, *PEOPLE)
+    app = security.app_state(request)
+    with app.database.unit_of_work() as session:
+        service.close(session, task_id, outcome, viewer.username, note or None, app.clock.now())
+    return RedirectResponse(f"/tasks?done={outcome}", status_code=303)
+
+
+@router.post("/tasks/{task_id}/done")
+def task_done(
+    request: Request,
+    task_id: int,
+    viewer: Viewer = Depends(require_viewer),
+    csrf_token: str = Form(""),
+    note: str = Form(""),
+) -> Response:
+    security.check_csrf(viewer, csrf_token)
+    return _close(request, viewer, task_id, "done", note)
+
+
+@router.post("/tasks/{task_id}/skip")
+def task_skip(
+    request: Request,
+    task_id: int,
+    viewer: Viewer = Depends(require_viewer),
+    csrf_token: str = Form(""),
+    note: str = Form(""),
+) -> Response:
+    security.check_csrf(viewer, csrf_token)
+    return _close(request, viewer, task_id, "skipped", note)
