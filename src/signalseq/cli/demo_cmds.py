@@ -75,7 +75,31 @@ def _print(report: DemoReport, cli_out: Console) -> None:
             "more: `signalseq draft show TOUCH_ID`; the prompt behind it: "
             "`signalseq draft preview TOUCH_ID`"
         )
+    _print_delivery(report, cli_out)
     _print_queue(report, cli_out)
+
+
+def _print_delivery(report: DemoReport, cli_out: Console) -> None:
+    inbound = Table(
+        "sample",
+        "read as",
+        "effect",
+        title="Inbound mail replayed on day 3 (connectors/samples/inbound)",
+    )
+    for row in report.inbound:
+        inbound.add_row(row["file"], row["classification"], row["effect"])
+    cli_out.print(inbound)
+    for box in report.mailboxes:
+        cli_out.print(
+            f"mailbox {box['id']} ({box['transport']}): {box['sent_total']} sent; cap on the "
+            f"last day {box['cap_today']} (warm-up)"
+            + (f"; PAUSED: {box['paused']}" if box["paused"] else "")
+        )
+    tasks = ", ".join(f"{state} {count}" for state, count in sorted(report.tasks.items()))
+    cli_out.print(
+        f"tasks for people (calls, LinkedIn, replies): {tasks or 'none'} — "
+        "`signalseq tasks list` or http://127.0.0.1:8000/tasks"
+    )
 
 
 def _print_queue(report: DemoReport, cli_out: Console) -> None:

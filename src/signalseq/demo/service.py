@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
+from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +20,11 @@ from signalseq.clock import SystemClock
 from signalseq.crm import repository
 from signalseq.crm.importer import ImportReport, import_accounts, import_contacts
 from signalseq.decisions.service import DecideReport, decide_pending
+from signalseq.delivery.service import Delivery, mailbox_rows
+from signalseq.drafting.library import workspace_library
 from signalseq.drafting.service import drafter_from_settings, sample_drafts
+from signalseq.inbound.runner import inbound_settings
+from signalseq.inbound.service import process
 from signalseq.pipeline.simulate import SimulationReport, simulate
 from signalseq.review import counts
 from signalseq.rules.watcher import RulesWatcher
@@ -27,12 +33,47 @@ from signalseq.signals.ingest import SourceReport
 from signalseq.signals.models import Signal
 from signalseq.signals.service import ingest
 from signalseq.store.db import Database
+from signalseq.tasks.models import Task
 from signalseq.workspace.loader import load_workspace
 
 SAMPLES = Path("connectors") / "samples"
 DEMO_DAYS = 21
 REVIEWER_DAYS = 17  # the simulated reviewer works these days; the rest waits for a person
 DEMO_REVIEWER = "demo-reviewer"
+INBOUND = SAMPLES / "inbound"
+INBOUND_AFTER = timedelta(days=2, hours=12)  # the samples arrive mid-simulation
+
+
+class InboundReplay:
+    """Feeds the shipped inbound samples in once the simulated clock reaches ``at``, as
+    if they had arrived in the mailbox then (their Date and return dates moved along)."""
+
+    def __init__(self, database: Database, settings: Settings, root: Path, at: datetime):
+        self.database, self.settings, self.root, self.at = database, settings, root, at
+        self.results: list[dict[str, Any]] = []
+        self.done = False
+
+    def on_tick(self, now: datetime) -> None:
+        if self.done or now < self.at:
+            return
+        self.done = True
+        rules = RulesWatcher(self.root).current()
+        options = inbound_settings(self.settings, rules)
+        back = now + timedelta(days=7)
+        for path in sorted((self.root / INBOUND).glob("*.eml")):
+            raw = path.read_bytes()
+            raw = re.sub(rb"(?m)^Date: .*$", f"Date: {format_datetime(now)}".encode(), raw, count=1)
+            raw = raw.replace(b"%RETURN_DATE_DE%", f"{back:%d.%m.%Y}".encode())
+            raw = raw.replace(b"%RETURN_DATE_SV%", f"{back.day} {SWEDISH[back.month]}".encode())
+            with self.database.unit_of_work() as session:
+                result = process(
+                    session, raw, source=f"file:{path.name}", settings=options, now=now
+                )
+            self.results.append({"file": path.name, **result.as_dict()})
+
+
+SWEDISH = {1: "januari", 2: "februari", 3: "mars", 4: "april", 5: "maj", 6: "juni", 7: "juli",
+           8: "augusti", 9: "september", 10: "oktober", 11: "november", 12: "december"}  # fmt: skip
 
 
 @dataclass
@@ -53,6 +94,9 @@ class DemoReport:
     queue: dict[str, int] = field(default_factory=dict)  # pending items by reason
     reviewer: str = DEMO_REVIEWER
     reviewer_password: str | None = None  # only on the run that created the reviewer
+    inbound: list[dict[str, Any]] = field(default_factory=list)  # the replayed samples
+    mailboxes: list[dict[str, Any]] = field(default_factory=list)
+    tasks: dict[str, int] = field(default_factory=dict)  # tasks by state
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -70,6 +114,9 @@ class DemoReport:
             "sample_drafts": self.drafts,
             "review_queue": self.queue,
             "reviewer": self.reviewer,
+            "inbound": self.inbound,
+            "mailboxes": self.mailboxes,
+            "tasks": self.tasks,
         }
 
 
@@ -107,6 +154,7 @@ def run_demo(settings: Settings, database: Database) -> DemoReport:
     # the decided contacts go through their sequences: three simulated weeks, a simulated
     # reviewer approving what lands in review, deliveries into the outbox folder
     start = SystemClock().now()
+    replay = InboundReplay(database, settings, workspace.root, start + INBOUND_AFTER)
     report.simulation = simulate(
         database,
         RulesWatcher(workspace.root),
@@ -118,7 +166,21 @@ def run_demo(settings: Settings, database: Database) -> DemoReport:
         batch=settings.worker_batch,
         drafter=drafter_from_settings(settings),
         settings=settings,
+        on_tick=replay.on_tick,
     )
+    report.inbound = replay.results
+    with database.unit_of_work() as session:
+        report.mailboxes = mailbox_rows(
+            session,
+            Delivery.from_settings(settings).mailboxes(
+                workspace, workspace_library(workspace).sender
+            ),
+            workspace.config.default_timezone,
+            start + timedelta(days=DEMO_DAYS),
+        )
+        report.tasks = dict(
+            session.execute(select(Task.state, func.count()).group_by(Task.state)).all()
+        )
     with database.unit_of_work() as session:
         report.drafts = sample_drafts(session, 2)
         report.queue = counts.pending(session)

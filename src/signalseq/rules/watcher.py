@@ -44,6 +44,7 @@ WATCHED = (
     "prompts/*.md",
     "prompts/*.yaml",
     "review/*.yaml",
+    "delivery/*.yaml",
     "workspace.yaml",
 )
 

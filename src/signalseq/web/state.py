@@ -42,6 +42,7 @@ class AppState:
             root / "workspace.yaml",
             *root.glob("connectors/*.y*ml"),
             *root.glob("review/*.yaml"),
+            *root.glob("delivery/*.yaml"),
             *root.glob("prompts/*"),
         ]
         return tuple(sorted((str(p), p.stat().st_mtime) for p in files if p.is_file()))
