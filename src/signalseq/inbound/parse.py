@@ -74,6 +74,10 @@ def body_text(message: EmailMessage) -> str:
             content = payload.decode("utf-8", "replace") if isinstance(payload, bytes) else ""
         if not isinstance(content, str):
             continue
+        if "\ufffd" in content and part.get_content_charset() in (None, "us-ascii"):
+            # 8-bit text without a declared charset: read it as UTF-8, as mail clients do
+            raw = part.get_payload(decode=True)
+            content = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else content
         if part.get_content_type() == "text/plain" and plain is None:
             plain = content
         elif part.get_content_type() == "text/html" and html is None:

@@ -1,0 +1,229 @@
+"""Real mail servers on 127.0.0.1 for the delivery and inbound tests: aiosmtpd
+receiving what we send (with refusals on demand), and Dovecot serving IMAP."""
+
+from __future__ import annotations
+
+import imaplib
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import threading
+import time
+from dataclasses import dataclass, field
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+from aiosmtpd.controller import Controller
+from tests.conftest import require
+
+DOVECOT = shutil.which("dovecot") or "/usr/sbin/dovecot"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass
+class Received:
+    sender: str
+    recipients: list[str]
+    data: bytes
+    at: float  # time.monotonic() when the data was accepted
+
+    @property
+    def message(self) -> EmailMessage:
+        parsed = message_from_bytes(self.data, policy=policy.default)
+        assert isinstance(parsed, EmailMessage)
+        return parsed
+
+
+@dataclass
+class SmtpHandler:
+    """Accepts everything, except: ``refuse`` maps a recipient to an RCPT answer
+    ("550 5.1.1 ..."); ``hold`` blocks DATA until released (a worker killed mid-send)."""
+
+    received: list[Received] = field(default_factory=list)
+    refuse: dict[str, str] = field(default_factory=dict)
+    hold: threading.Event | None = None
+    data_started: threading.Event = field(default_factory=threading.Event)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
+        answer = self.refuse.get(address.lower())
+        if answer:
+            return answer
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802
+        self.data_started.set()
+        if self.hold is not None:
+            import asyncio
+
+            while not self.hold.is_set():
+                await asyncio.sleep(0.05)
+        with self.lock:
+            self.received.append(
+                Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.content, time.monotonic())
+            )
+        return "250 2.0.0 Ok: queued"
+
+    def to(self, address: str) -> list[Received]:
+        with self.lock:
+            return [r for r in self.received if address.lower() in (x.lower() for x in r.recipients)]
+
+
+class SmtpServer:
+    def __init__(self) -> None:
+        self.handler = SmtpHandler()
+        self.port = free_port()
+        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
+
+    def __enter__(self) -> SmtpServer:
+        self.controller.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.handler.hold is not None:
+            self.handler.hold.set()
+        self.controller.stop()
+
+
+@pytest.fixture
+def smtp_server():
+    with SmtpServer() as server:
+        yield server
+
+
+def mailbox_yaml(smtp_port: int | None = None, imap: dict | None = None, **throttle: object) -> str:
+    """A delivery/mailboxes.yaml with one mailbox ``sales`` sending through the test
+    SMTP server (or to the outbox folder without a port)."""
+    lines = [
+        "mailboxes:",
+        "  - id: sales",
+        "    address: maya@tallyforge-demo.com",
+        "    name: Maya Lindqvist",
+        f"    transport: {'smtp' if smtp_port else 'outbox'}",
+    ]
+    if smtp_port:
+        lines.append(f"    smtp: {{host: 127.0.0.1, port: {smtp_port}, security: none, timeout: 10}}")
+    if imap:
+        inner = ", ".join(f"{k}: {v}" for k, v in imap.items())
+        lines.append(f"    imap: {{{inner}}}")
+    for key, value in throttle.items():
+        lines.append(f"    {key}: {value}")
+    return "\n".join(lines) + "\n"
+
+
+# --- Dovecot -----------------------------------------------------------------------------
+
+
+@dataclass
+class Imap:
+    port: int
+    user: str
+    password: str
+
+    def append(self, raw: bytes, folder: str = "INBOX") -> None:
+        client = imaplib.IMAP4("127.0.0.1", self.port)
+        try:
+            client.login(self.user, self.password)
+            status, _ = client.append(folder, "", imaplib.Time2Internaldate(time.time()), raw)
+            assert status == "OK"
+        finally:
+            client.logout()
+
+
+def _mail_owner() -> tuple[int, int, str]:
+    if os.geteuid() != 0:
+        entry = pwd.getpwuid(os.geteuid())
+    else:  # Dovecot refuses mail access as root
+        entry = pwd.getpwnam("nobody")
+    return entry.pw_uid, entry.pw_gid, entry.pw_name
+
+
+@pytest.fixture
+def dovecot(tmp_path: Path):
+    require(Path(DOVECOT).exists(), "Dovecot is not installed (apt-get install dovecot-imapd)")
+    root = tmp_path / "dovecot"
+    home = root / "home"
+    home.mkdir(parents=True)
+    uid, gid, name = _mail_owner()
+    os.chown(home, uid, gid)
+    port = free_port()
+    user, password = "maya@tallyforge-demo.com", "imap-test-password"
+    (root / "users").write_text(f"{user}:{{PLAIN}}{password}\n")
+    running_as = pwd.getpwuid(os.geteuid()).pw_name
+    (root / "dovecot.conf").write_text(
+        f"""
+protocols = imap
+listen = 127.0.0.1
+base_dir = {root}/run
+state_dir = {root}/state
+log_path = {root}/dovecot.log
+info_log_path = {root}/dovecot.log
+ssl = no
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+mail_location = maildir:~/Maildir
+first_valid_uid = {uid}
+last_valid_uid = 0
+{"" if os.geteuid() == 0 else f"default_login_user = {running_as}{chr(10)}default_internal_user = {running_as}"}
+passdb {{
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%u {root}/users
+}}
+userdb {{
+  driver = static
+  args = uid={uid} gid={gid} home={home}/%u
+}}
+service imap-login {{
+  inet_listener imap {{
+    address = 127.0.0.1
+    port = {port}
+  }}
+  inet_listener imaps {{
+    port = 0
+  }}
+}}
+service anvil {{
+  chroot =
+}}
+service imap-login {{
+  chroot =
+}}
+"""
+    )
+    process = subprocess.Popen(
+        [DOVECOT, "-F", "-c", str(root / "dovecot.conf")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                break
+        except OSError:
+            if process.poll() is not None:
+                output = process.stdout.read().decode() if process.stdout else ""
+                log = (root / "dovecot.log").read_text() if (root / "dovecot.log").exists() else ""
+                pytest.fail(f"dovecot did not start: {output} {log}")
+            time.sleep(0.1)
+    else:
+        process.kill()
+        pytest.fail("dovecot did not open its port")
+    try:
+        yield Imap(port, user, password)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
