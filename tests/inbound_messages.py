@@ -118,17 +118,23 @@ Hi there.
 --B1--
 """
 
-DSN_SOFT = DSN_HARD.replace("Status: 5.1.1", "Status: 4.4.1").replace(
-    "550 5.1.1 User unknown", "451 4.4.1 connection timed out"
-).replace("<20261123141502.A1B2C3@", "<20261123141502.SOFT1@")
+DSN_SOFT = (
+    DSN_HARD.replace("Status: 5.1.1", "Status: 4.4.1")
+    .replace("550 5.1.1 User unknown", "451 4.4.1 connection timed out")
+    .replace("<20261123141502.A1B2C3@", "<20261123141502.SOFT1@")
+)
 
-DSN_POLICY = DSN_HARD.replace("Status: 5.1.1", "Status: 5.7.1").replace(
-    "550 5.1.1 User unknown", "550 5.7.1 Message rejected as spam by Content Filtering"
-).replace("<20261123141502.A1B2C3@", "<20261123141502.POLICY@")
+DSN_POLICY = (
+    DSN_HARD.replace("Status: 5.1.1", "Status: 5.7.1")
+    .replace("550 5.1.1 User unknown", "550 5.7.1 Message rejected as spam by Content Filtering")
+    .replace("<20261123141502.A1B2C3@", "<20261123141502.POLICY@")
+)
 
-DSN_DELAYED = DSN_HARD.replace("Action: failed", "Action: delayed").replace(
-    "Status: 5.1.1", "Status: 4.4.7"
-).replace("<20261123141502.A1B2C3@", "<20261123141502.DELAY@")
+DSN_DELAYED = (
+    DSN_HARD.replace("Action: failed", "Action: delayed")
+    .replace("Status: 5.1.1", "Status: 4.4.7")
+    .replace("<20261123141502.A1B2C3@", "<20261123141502.DELAY@")
+)
 
 QMAIL_BOUNCE = """\
 From: MAILER-DAEMON@mail.smallhost.example

@@ -70,13 +70,17 @@ class SmtpHandler:
                 await asyncio.sleep(0.05)
         with self.lock:
             self.received.append(
-                Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.content, time.monotonic())
+                Received(
+                    envelope.mail_from, list(envelope.rcpt_tos), envelope.content, time.monotonic()
+                )
             )
         return "250 2.0.0 Ok: queued"
 
     def to(self, address: str) -> list[Received]:
         with self.lock:
-            return [r for r in self.received if address.lower() in (x.lower() for x in r.recipients)]
+            return [
+                r for r in self.received if address.lower() in (x.lower() for x in r.recipients)
+            ]
 
 
 class SmtpServer:
@@ -112,7 +116,9 @@ def mailbox_yaml(smtp_port: int | None = None, imap: dict | None = None, **throt
         f"    transport: {'smtp' if smtp_port else 'outbox'}",
     ]
     if smtp_port:
-        lines.append(f"    smtp: {{host: 127.0.0.1, port: {smtp_port}, security: none, timeout: 10}}")
+        lines.append(
+            f"    smtp: {{host: 127.0.0.1, port: {smtp_port}, security: none, timeout: 10}}"
+        )
     if imap:
         inner = ", ".join(f"{k}: {v}" for k, v in imap.items())
         lines.append(f"    imap: {{{inner}}}")

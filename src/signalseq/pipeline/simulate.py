@@ -79,12 +79,14 @@ def simulate(
     drafter: Drafter | None = None,
     settings: Settings | None = None,
     complete_tasks: bool = True,
+    delivery: Delivery | None = None,
 ) -> SimulationReport:
     """``complete_tasks``: a simulated rep does each call and LinkedIn task when due
-    (else the sequences wait at their first task)."""
+    (else the sequences wait at their first task). ``delivery``: where mail goes
+    (default: the ``outbox`` folder; tests pass a loopback SMTP server)."""
     clock = SimulatedClock(start)
     end = clock.now() + timedelta(days=days)
-    delivery = Delivery.to_folder(outbox, settings)
+    delivery = delivery or Delivery.to_folder(outbox, settings)
     pipeline = Pipeline(
         database,
         watcher,
