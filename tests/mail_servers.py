@@ -147,10 +147,8 @@ class Imap:
 
 
 def _mail_owner() -> tuple[int, int, str]:
-    if os.geteuid() != 0:
-        entry = pwd.getpwuid(os.geteuid())
-    else:  # Dovecot refuses mail access as root
-        entry = pwd.getpwnam("nobody")
+    # Dovecot refuses mail access as root: mail belongs to nobody then
+    entry = pwd.getpwuid(os.geteuid()) if os.geteuid() != 0 else pwd.getpwnam("nobody")
     return entry.pw_uid, entry.pw_gid, entry.pw_name
 
 
