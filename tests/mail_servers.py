@@ -9,6 +9,7 @@ import pwd
 import shutil
 import socket
 import subprocess
+import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -153,9 +154,11 @@ def _mail_owner() -> tuple[int, int, str]:
 
 
 @pytest.fixture
-def dovecot(tmp_path: Path):
+def dovecot():
     require(Path(DOVECOT).exists(), "Dovecot is not installed (apt-get install dovecot-imapd)")
-    root = tmp_path / "dovecot"
+    # not under pytest's tmp_path: Dovecot's own users must be able to reach the files
+    root = Path(tempfile.mkdtemp(prefix="signalseq-dovecot-"))
+    root.chmod(0o755)
     home = root / "home"
     home.mkdir(parents=True)
     uid, gid, name = _mail_owner()
@@ -204,11 +207,10 @@ service imap-login {{
 }}
 """
     )
-    process = subprocess.Popen(
-        [DOVECOT, "-F", "-c", str(root / "dovecot.conf")],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
+    with (root / "stdout.log").open("wb") as output:
+        process = subprocess.Popen(
+            [DOVECOT, "-F", "-c", str(root / "dovecot.conf")], stdout=output, stderr=output
+        )
     deadline = time.monotonic() + 15
     while time.monotonic() < deadline:
         try:
@@ -216,7 +218,7 @@ service imap-login {{
                 break
         except OSError:
             if process.poll() is not None:
-                output = process.stdout.read().decode() if process.stdout else ""
+                output = (root / "stdout.log").read_text()
                 log = (root / "dovecot.log").read_text() if (root / "dovecot.log").exists() else ""
                 pytest.fail(f"dovecot did not start: {output} {log}")
             time.sleep(0.1)
@@ -231,3 +233,4 @@ service imap-login {{
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
+        shutil.rmtree(root, ignore_errors=True)
