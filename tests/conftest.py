@@ -68,8 +68,11 @@ def _store_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     path = tmp_path_factory.mktemp("store") / "template.db"
     engine = create_store_engine(f"sqlite:///{path}")
     upgrade_to_head(engine)
-    with engine.connect() as connection:
-        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    raw = engine.raw_connection()  # outside a transaction: a checkpoint cannot run in one
+    try:
+        raw.cursor().execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        raw.close()
     engine.dispose()
     yield str(path)
 

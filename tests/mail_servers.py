@@ -3,6 +3,7 @@ receiving what we send (with refusals on demand), and Dovecot serving IMAP."""
 
 from __future__ import annotations
 
+import asyncio
 import imaplib
 import os
 import pwd
@@ -47,11 +48,13 @@ class Received:
 @dataclass
 class SmtpHandler:
     """Accepts everything, except: ``refuse`` maps a recipient to an RCPT answer
-    ("550 5.1.1 ..."); ``hold`` blocks DATA until released (a worker killed mid-send)."""
+    ("550 5.1.1 ..."); ``hold`` keeps the answer to DATA back until released (the
+    message arrived, its sender never hears so: a worker killed mid-send)."""
 
     received: list[Received] = field(default_factory=list)
     refuse: dict[str, str] = field(default_factory=dict)
     hold: threading.Event | None = None
+    delay: float = 0.0  # seconds each DATA takes (a slow server)
     data_started: threading.Event = field(default_factory=threading.Event)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -63,18 +66,18 @@ class SmtpHandler:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802
-        self.data_started.set()
-        if self.hold is not None:
-            import asyncio
-
-            while not self.hold.is_set():
-                await asyncio.sleep(0.05)
-        with self.lock:
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        with self.lock:  # the message has arrived; the answer may still be held back
             self.received.append(
                 Received(
                     envelope.mail_from, list(envelope.rcpt_tos), envelope.content, time.monotonic()
                 )
             )
+        self.data_started.set()
+        if self.hold is not None:
+            while not self.hold.is_set():
+                await asyncio.sleep(0.05)
         return "250 2.0.0 Ok: queued"
 
     def to(self, address: str) -> list[Received]:

@@ -15,10 +15,16 @@ from sqlalchemy.orm import Session, sessionmaker
 from signalseq.errors import StoreError
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+READ_ONLY = "signalseq_read_only"
 
 
 def _configure_sqlite(engine: Engine) -> None:
-    """WAL, foreign keys and a busy timeout; real BEGINs so SAVEPOINTs work."""
+    """WAL, foreign keys and a busy timeout; real BEGINs so SAVEPOINTs work.
+
+    Every unit of work begins IMMEDIATE (takes the write lock up front, waiting up to
+    the busy timeout): a deferred transaction that read and then writes after another
+    writer committed fails at once with "database is locked" (WAL snapshot), busy
+    timeout or not. Units of work are short, so readers wait milliseconds."""
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -32,7 +38,8 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN")
+        read_only = connection.get_execution_options().get(READ_ONLY, False)
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 def create_store_engine(url: str) -> Engine:
@@ -79,10 +86,13 @@ class Database:
             self._migrated.add(self.url)
 
     @contextmanager
-    def unit_of_work(self) -> Iterator[Session]:
-        """A session whose work is committed on success and rolled back on any error."""
+    def unit_of_work(self, *, read_only: bool = False) -> Iterator[Session]:
+        """A session whose work is committed on success and rolled back on any error.
+        ``read_only`` (SQLite): a snapshot that does not wait for the writer."""
         session = self._sessions()
         try:
+            if read_only:
+                session.connection(execution_options={READ_ONLY: True})
             yield session
             session.commit()
         except BaseException:
