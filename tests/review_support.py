@@ -36,7 +36,7 @@ def queue_world(store, world) -> Queue:  # noqa: F811
 
 
 def pending(store) -> list[ReviewItem]:
-    with store.database.unit_of_work() as session:
+    with store.database.unit_of_work(read_only=True) as session:
         return list(
             session.scalars(
                 select(ReviewItem)
@@ -47,7 +47,7 @@ def pending(store) -> list[ReviewItem]:
 
 
 def draft_of(store, touch_id: int) -> Draft:
-    with store.database.unit_of_work() as session:
+    with store.database.unit_of_work(read_only=True) as session:
         draft = session.scalar(select(Draft).where(Draft.touch_id == touch_id))
         assert draft is not None
         return draft
