@@ -46,19 +46,21 @@ def poll(
         raise UsageError(
             "no mailbox has IMAP configured (SIGNALSEQ_IMAP_HOST or delivery/mailboxes.yaml)"
         )
-    rows = [
-        {"mailbox": r.mailbox, "read": r.read, "error": r.error,
-         "messages": [p.as_dict() for p in r.results]}
-        for r in reports
-    ]  # fmt: skip
     if as_json:
-        print_json(rows)
+        print_json(
+            [
+                {"mailbox": r.mailbox, "read": r.read, "error": r.error,
+                 "messages": [p.as_dict() for p in r.results]}
+                for r in reports
+            ]
+        )  # fmt: skip
         return
-    for row in rows:
-        cli.out.print(f"mailbox {row['mailbox']}: {row['read']} read" + (
-            f"; error: {row['error']}" if row["error"] else ""))  # fmt: skip
-        if row["messages"]:
-            _print_results(cli.out, row["messages"], False, f"mailbox {row['mailbox']}")
+    for report in reports:
+        failed = f"; error: {report.error}" if report.error else ""
+        cli.out.print(f"mailbox {report.mailbox}: {report.read} read{failed}")
+        if report.results:
+            rows: list[dict[str, object]] = [p.as_dict() for p in report.results]
+            _print_results(cli.out, rows, False, f"mailbox {report.mailbox}")
     if any(r.error for r in reports):
         raise typer.Exit(1)
 

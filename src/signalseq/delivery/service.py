@@ -161,7 +161,8 @@ def thread_of(session: Session, touch: Touch) -> tuple[str, ...]:
     for message_id, thread in sent:
         if thread != "continue":
             chain = []
-        chain.append(message_id)
+        if message_id is not None:
+            chain.append(message_id)
     return tuple(chain)
 
 

@@ -23,13 +23,15 @@ log = logging.getLogger("signalseq.delivery")
 ENHANCED = re.compile(rb"\b([245]\.\d{1,3}\.\d{1,3})\b")
 
 
-def _status(code: int, text: bytes) -> str | None:
+def _status(code: int, text: bytes | str) -> str | None:
+    text = text.encode() if isinstance(text, str) else text
     found = ENHANCED.search(text or b"")
     return found.group(1).decode() if found else (f"{code // 100}.0.0" if code else None)
 
 
-def _said(code: int, text: bytes) -> str:
-    return f"{code} {text.decode('utf-8', 'replace').strip()}"[:300]
+def _said(code: int, text: bytes | str) -> str:
+    said = text.decode("utf-8", "replace") if isinstance(text, bytes) else text
+    return f"{code} {said.strip()}"[:300]
 
 
 class SmtpTransport:

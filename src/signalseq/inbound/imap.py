@@ -14,7 +14,7 @@ from datetime import datetime
 
 from imap_tools import MailBox, MailBoxStartTls, MailBoxUnencrypted
 from imap_tools.errors import MailboxLoginError
-from imap_tools.query import U
+from imap_tools.query import AND, U
 
 from signalseq.delivery import throttle
 from signalseq.delivery.mailboxes import Mailbox
@@ -71,7 +71,7 @@ def poll_mailbox(
                 if state.imap_uidvalidity != validity:  # a new folder: read it all again
                     state.imap_uidvalidity, state.imap_last_uid = validity, 0
                 last = state.imap_last_uid
-            uids = sorted(int(u) for u in box.uids(U(last + 1, "*")) if int(u) > last)
+            uids = sorted(int(u) for u in box.uids(AND(uid=U(str(last + 1), "*"))) if int(u) > last)
             for uid in uids[:BATCH]:
                 kind, data = box.client.uid("FETCH", str(uid), "(BODY.PEEK[])")
                 raw = next((p[1] for p in data or [] if isinstance(p, tuple) and len(p) > 1), None)

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from signalseq.clock import Clock
 from signalseq.decisions.service import DecideReport, decide_pending
 from signalseq.delivery import service as delivery
-from signalseq.delivery.service import Delivery
+from signalseq.delivery.service import Delivery, Reserved
 from signalseq.drafting import service as drafting
 from signalseq.drafting.service import Drafter, DraftJob, OfflineDrafter
 from signalseq.enrollments import service
@@ -93,7 +93,7 @@ class Pipeline:
     read_inbound: Callable[[], object] | None = None  # IMAP polling, once per tick
     should_stop: Callable[[], bool] = lambda: False
     drafter: Drafter = field(default_factory=OfflineDrafter)
-    _after_commit: list[delivery.Reserved] = field(default_factory=list, init=False)
+    _after_commit: list[Reserved] = field(default_factory=list, init=False)
 
     def tick(self) -> TickReport:
         report = TickReport()
