@@ -165,3 +165,24 @@ def test_the_same_message_twice_is_applied_once(store, make_workspace, run_cli, 
     with store.database.unit_of_work() as session:
         assert session.get(SoftBounce, "soft@example-corp.com").count == 1
     assert json.loads(result.stdout)[0]["duplicate"] is True
+
+
+def test_hostile_bytes_are_stored_without_failing_the_import(
+    store, make_workspace, run_cli, tmp_path
+):
+    make_workspace({"workspace.yaml": "name: t\n", "rules/sequences/s.yaml": SEQUENCE})
+    _world(store)
+    nul = tmp_path / "nul.eml"
+    nul.write_bytes(
+        b"From: reply@example-corp.com\r\nSubject: Re: hi\x00there\r\nMessage-ID: <nul-1@x>\r\n"
+        b"\r\nThanks\x00, let's talk.\r\n"
+    )
+    junk = tmp_path / "junk.eml"
+    junk.write_bytes(b"\x00\x00\x00")
+    result = run_cli("inbound", "import", str(nul), str(junk), "--json")
+    assert result.exit_code == 0, result.output
+    classified = [row["classification"] for row in json.loads(result.stdout)]
+    assert classified == ["reply", "unreadable"]
+    with store.database.unit_of_work(read_only=True) as session:
+        reasons = session.scalars(select(DeadLetter.reason)).all()
+    assert reasons == ["no headers: not an RFC 5322 message"], "the unreadable one is kept"

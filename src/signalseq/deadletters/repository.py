@@ -31,6 +31,7 @@ def record(
     seeing it again changes nothing (a re-run import or a re-polled feed adds no noise),
     unless it had been resolved, in which case it is reopened with the new reason."""
     now = now or utcnow()
+    raw = raw.replace("\x00", "\\x00")  # PostgreSQL text cannot hold NUL; keep it visible
     key = fingerprint(kind, raw)
     existing = session.scalar(
         select(DeadLetter).where(DeadLetter.source == source, DeadLetter.fingerprint == key)

@@ -16,6 +16,7 @@ from imap_tools import MailBox, MailBoxStartTls, MailBoxUnencrypted
 from imap_tools.errors import MailboxLoginError
 from imap_tools.query import AND, U
 
+from signalseq.deadletters import repository as deadletters
 from signalseq.delivery import throttle
 from signalseq.delivery.mailboxes import Mailbox
 from signalseq.errors import ConfigError, SignalseqError
@@ -75,12 +76,9 @@ def poll_mailbox(
             for uid in uids[:BATCH]:
                 kind, data = box.client.uid("FETCH", str(uid), "(BODY.PEEK[])")
                 raw = next((p[1] for p in data or [] if isinstance(p, tuple) and len(p) > 1), None)
+                if kind == "OK" and isinstance(raw, bytes):
+                    report.results.append(_read_one(database, mailbox, settings, raw, now()))
                 with database.unit_of_work() as session:
-                    if kind == "OK" and isinstance(raw, bytes):
-                        report.results.append(
-                            process(session, raw, source=f"imap:{mailbox.id}",
-                                    settings=settings, now=now(), mailbox_id=mailbox.id)
-                        )  # fmt: skip
                     throttle.state_of(session, mailbox.id).imap_last_uid = uid
                 report.read += 1
     except MailboxLoginError as exc:
@@ -90,6 +88,25 @@ def poll_mailbox(
             f"mailbox {mailbox.id}: cannot read {server.host}:{server.port} ({exc})"
         ) from exc
     return report
+
+
+def _read_one(
+    database: Database, mailbox: Mailbox, settings: InboundSettings, raw: bytes, at: datetime
+) -> Processed:
+    """Process one message; one that cannot be processed is dead-lettered with the
+    error, so a poison message never blocks the mailbox and nothing is lost."""
+    source = f"imap:{mailbox.id}"
+    try:
+        with database.unit_of_work() as session:
+            return process(session, raw, source=source, settings=settings, now=at,
+                           mailbox_id=mailbox.id)  # fmt: skip
+    except Exception as exc:  # noqa: BLE001 - kept with its reason, then the next message
+        log.exception("mailbox %s: a message could not be processed", mailbox.id)
+        with database.unit_of_work() as session:
+            deadletters.record(session, source=source, kind="email",
+                               raw=raw[:65536].decode("utf-8", "replace"),
+                               reason=f"could not be processed: {exc}"[:500], now=at)  # fmt: skip
+        return Processed("", "error", f"dead-lettered: {exc}"[:300])
 
 
 def poll_all(

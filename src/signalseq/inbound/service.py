@@ -100,17 +100,17 @@ def process(
     effect = _apply(session, inbound, found, match, settings, source, mailbox_id, now)
     session.add(
         InboundMessage(
-            message_id=inbound.message_id,
+            message_id=_clean(inbound.message_id),
             source=source[:100],
             mailbox_id=mailbox_id or (match.touch.mailbox_id if match.touch else None),
-            from_address=inbound.from_address,
-            subject=inbound.subject[:500],
+            from_address=inbound.from_address and _clean(inbound.from_address),
+            subject=_clean(inbound.subject)[:500],
             classification=found.kind,
             detail={
-                "reason": found.reason,
+                "reason": _clean(found.reason),
                 "status": found.status,
-                "recipient": found.recipient,
-                "snippet": new_text(inbound.text)[:500],
+                "recipient": found.recipient and _clean(found.recipient),
+                "snippet": _clean(new_text(inbound.text))[:500],
             },
             contact_id=match.contact.id if match.contact else None,
             enrollment_id=match.enrollment_id,
@@ -125,6 +125,11 @@ def process(
     return Processed(
         inbound.message_id, found.kind, effect, match.contact.id if match.contact else None
     )
+
+
+def _clean(text: str) -> str:
+    """Outside text as stored: without NUL characters (PostgreSQL refuses them)."""
+    return text.replace("\x00", "")
 
 
 def _contact_by_email(session: Session, address: str | None) -> Contact | None:
@@ -226,7 +231,7 @@ def _apply(
         contact,
         match.enrollment_id,
         match.touch.id if match.touch else None,
-        f"{inbound.subject}\n\n{new_text(inbound.text)}",
+        _clean(f"{inbound.subject}\n\n{new_text(inbound.text)}"),
         calendar,
         now,
     )
