@@ -5,19 +5,13 @@ the test's output folder."""
 
 from __future__ import annotations
 
-import importlib.util
-import shutil
-import socket
-import threading
-import time
 from pathlib import Path
 
 import pytest
-import uvicorn
 from sqlalchemy import select
-from tests.conftest import require
 from tests.review_support import draft_of, pending, queue_world  # noqa: F401
 from tests.test_pipeline import world  # noqa: F401
+from tests.web_support import CHROMIUM, require_chromium, serve
 
 from signalseq.auth import service as users
 from signalseq.clock import SimulatedClock
@@ -26,14 +20,7 @@ from signalseq.review.models import ReviewItem
 from signalseq.settings import Settings
 from signalseq.web.app import create_app
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 PASSWORD = "correct horse battery"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture
@@ -43,23 +30,12 @@ def served(store, queue_world):  # noqa: F811
     with store.database.unit_of_work() as session:
         users.add_user(session, "rita", PASSWORD, "reviewer", queue_world.now)
     settings = Settings(workspace=queue_world.root, database_url=store.url)
-    app = create_app(settings, store.database, SimulatedClock(queue_world.now))
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started, "the web app did not start"
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serve(create_app(settings, store.database, SimulatedClock(queue_world.now))) as url:
+        yield url
 
 
 def test_a_reviewer_approves_edits_and_rejects_in_chromium(store, served, tmp_path: Path):
-    require(Path(CHROMIUM).exists(), f"Chromium not installed at {CHROMIUM}")
-    require(importlib.util.find_spec("playwright") is not None, "playwright is not installed")
+    require_chromium()
     from playwright import sync_api as playwright_api
 
     items = pending(store)[:3]

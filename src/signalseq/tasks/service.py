@@ -25,6 +25,11 @@ TITLES = {
 }
 
 
+def _title(kind: str, contact: Contact, account: Account | None) -> str:
+    where = f" ({account.name})" if account else ""
+    return f"{TITLES.get(kind, kind)} {contact.full_name}{where}"[:300]
+
+
 def owner_of(contact: Contact, account: Account | None) -> str | None:
     return contact.owner or (account.owner if account else None)
 
@@ -46,7 +51,7 @@ def open_for_touch(
         enrollment_id=touch.enrollment_id,
         contact_id=contact.id,
         owner=owner_of(contact, account),
-        title=f"{TITLES.get(touch.channel, touch.channel)} {contact.full_name}"[:300],
+        title=_title(touch.channel, contact, account),
         text=text,
         due_on=touch.due_at.astimezone(calendar.zone).date(),
         state="open",
@@ -74,7 +79,7 @@ def open_reply(
         enrollment_id=enrollment_id,
         contact_id=contact.id,
         owner=owner_of(contact, account),
-        title=f"{TITLES['reply']} {contact.full_name}"[:300],
+        title=_title("reply", contact, account),
         text=snippet[:4000],
         due_on=now.astimezone(calendar.zone).date(),
         state="open",

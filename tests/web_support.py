@@ -1,0 +1,41 @@
+"""The web app served for real on a loopback port (for Chromium), and the browser."""
+
+from __future__ import annotations
+
+import importlib.util
+import shutil
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import uvicorn
+from fastapi import FastAPI
+from tests.conftest import require
+from tests.mail_servers import free_port
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+@contextmanager
+def serve(app: FastAPI) -> Iterator[str]:
+    """uvicorn in a thread; yields the base URL."""
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert server.started, "the web app did not start"
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+def require_chromium() -> None:
+    require(Path(CHROMIUM).exists(), f"Chromium not installed at {CHROMIUM}")
+    require(importlib.util.find_spec("playwright") is not None, "playwright is not installed")
