@@ -26,3 +26,22 @@ def table(rows: list[tuple[str, ...]]) -> str:
     return "\n".join(
         "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)) for row in rows
     )
+
+
+def race_processes(target: Callable[..., None], args: list[tuple[object, ...]]) -> float:
+    """Start one spawned process per ``args`` (each gets a start event as its last
+    argument), let them import and connect, then release them at once; the seconds
+    until the last one ends."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("spawn")
+    start = context.Event()
+    processes = [context.Process(target=target, args=(*a, start)) for a in args]
+    for process in processes:
+        process.start()
+    time.sleep(3)  # imports and connections before the clock starts
+    began = time.perf_counter()
+    start.set()
+    for process in processes:
+        process.join()
+    return time.perf_counter() - began

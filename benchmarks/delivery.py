@@ -16,12 +16,11 @@ import multiprocessing
 import os
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import table  # noqa: E402
+from _common import race_processes, table  # noqa: E402
 from scheduler import NOW, PG_URL, pg_schema_url, seed, write_workspace  # noqa: E402
 from sqlalchemy import create_engine, func, insert, select, text, update  # noqa: E402
 
@@ -74,14 +73,44 @@ def approve_all(url: str) -> None:
     with database.unit_of_work() as session:
         session.execute(
             insert(Draft).from_select(
-                ["touch_id", "subject", "body", "drafter", "content_sha256", "approved_sha256",
-                 "approved_by", "version", "guardrails", "guardrails_passed", "failures",
-                 "context", "prompt_tokens", "completion_tokens", "latency_ms", "retries",
-                 "transport_retries"],
-                select(Touch.id, text(f"'{SUBJECT}'"), text(f"'{BODY}'"), text("'bench'"),
-                       text(f"'{digest}'"), text(f"'{digest}'"), text("'policy'"), text("1"),
-                       text("'[]'"), text("true"), text("'[]'"), text("'{}'"), text("0"),
-                       text("0"), text("0"), text("0"), text("0")),
+                [
+                    "touch_id",
+                    "subject",
+                    "body",
+                    "drafter",
+                    "content_sha256",
+                    "approved_sha256",
+                    "approved_by",
+                    "version",
+                    "guardrails",
+                    "guardrails_passed",
+                    "failures",
+                    "context",
+                    "prompt_tokens",
+                    "completion_tokens",
+                    "latency_ms",
+                    "retries",
+                    "transport_retries",
+                ],
+                select(
+                    Touch.id,
+                    text(f"'{SUBJECT}'"),
+                    text(f"'{BODY}'"),
+                    text("'bench'"),
+                    text(f"'{digest}'"),
+                    text(f"'{digest}'"),
+                    text("'policy'"),
+                    text("1"),
+                    text("'[]'"),
+                    text("true"),
+                    text("'[]'"),
+                    text("'{}'"),
+                    text("0"),
+                    text("0"),
+                    text("0"),
+                    text("0"),
+                    text("0"),
+                ),
             )  # fmt: skip
         )
         session.execute(update(Touch).values(state="approved"))
@@ -91,9 +120,7 @@ def approve_all(url: str) -> None:
 def _worker(url: str, root: str, name: str, start: object) -> None:
     database = Database(url)
     settings = Settings(_env_file=None, secret_key=SECRET, public_url="https://bench.example")
-    delivery = Delivery(
-        Transports(Path(tempfile.mkdtemp())), settings.public_url, SECRET, settings
-    )
+    delivery = Delivery(Transports(Path(tempfile.mkdtemp())), settings.public_url, SECRET, settings)
     pipeline = Pipeline(database, RulesWatcher(Path(root)), SimulatedClock(NOW), delivery,
                         worker=name, batch=100, ingest=False, decide=False)  # fmt: skip
     start.wait()  # type: ignore[attr-defined]
@@ -109,20 +136,7 @@ def run(url: str, root: Path, workers: int, counter: object) -> tuple[int, float
     approve_all(url)
     with counter.get_lock():  # type: ignore[attr-defined]
         counter.value = 0  # type: ignore[attr-defined]
-    context = multiprocessing.get_context("spawn")
-    start = context.Event()
-    processes = [
-        context.Process(target=_worker, args=(url, str(root), f"w{n}", start))
-        for n in range(workers)
-    ]
-    for process in processes:
-        process.start()
-    time.sleep(3)  # imports and connections before the clock starts
-    began = time.perf_counter()
-    start.set()
-    for process in processes:
-        process.join()
-    seconds = time.perf_counter() - began
+    seconds = race_processes(_worker, [(url, str(root), f"w{n}") for n in range(workers)])
     database = Database(url)
     with database.unit_of_work() as session:
         sent = session.scalar(select(func.count()).select_from(Touch).where(Touch.state == "sent"))
@@ -173,7 +187,9 @@ def main() -> None:
         engine = create_engine(PG_URL)
         with engine.begin() as connection:
             for workers in (1, 2):
-                connection.execute(text(f'DROP SCHEMA IF EXISTS "bench_delivery_w{workers}" CASCADE'))
+                connection.execute(
+                    text(f'DROP SCHEMA IF EXISTS "bench_delivery_w{workers}" CASCADE')
+                )
         engine.dispose()
 
 

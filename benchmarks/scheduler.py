@@ -14,19 +14,17 @@ database (default: the local test database; the benchmark uses its own schema).
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import statistics
 import sys
 import tempfile
-import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import quote
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import table, timed  # noqa: E402
+from _common import race_processes, table, timed  # noqa: E402
 from sqlalchemy import create_engine, func, select, text  # noqa: E402
 
 from signalseq.clock import SimulatedClock  # noqa: E402
@@ -49,8 +47,8 @@ version: 1
 branches:
   main:
     steps:
-      - {id: opener, channel: email, day: 0, purpose: opener, prompt: p1}
-      - {id: bump, channel: email, after: 3, purpose: bump, prompt: p2, thread: continue}
+      - {id: opener, channel: email, day: 0, purpose: opener, prompt: p1, review: never}
+      - {id: bump, channel: email, after: 3, purpose: bump, prompt: p2, thread: continue, review: never}
 """
 
 
@@ -201,20 +199,7 @@ def throughput(url: str, root: Path, workers: int) -> tuple[int, float]:
     seed(database, TOUCHES, TOUCHES)
     database.dispose()
     outbox = tempfile.mkdtemp()
-    context = multiprocessing.get_context("spawn")
-    start = context.Event()
-    processes = [
-        context.Process(target=_worker, args=(url, str(root), outbox, f"w{n}", start))
-        for n in range(workers)
-    ]
-    for process in processes:
-        process.start()
-    time.sleep(3)  # let them import and connect before the clock starts
-    began = time.perf_counter()
-    start.set()
-    for process in processes:
-        process.join()
-    seconds = time.perf_counter() - began
+    seconds = race_processes(_worker, [(url, str(root), outbox, f"w{n}") for n in range(workers)])
     database = Database(url)
     with database.unit_of_work() as session:
         sent = session.scalar(select(func.count()).select_from(Touch).where(Touch.state == "sent"))
@@ -260,7 +245,9 @@ def main() -> None:
         sent, seconds = throughput(url, root, workers)
         results.append((workers, sent, seconds, sent / seconds))
     print()
-    print("PostgreSQL: touches moved scheduled → sent (3 transactions each, outbox delivery):")
+    print(
+        "PostgreSQL: touches moved scheduled → drafting → approved → sending → sent (a transaction per move, outbox delivery):"
+    )
     print(
         table(
             [("workers", "touches", "seconds", "touches/s")]

@@ -197,20 +197,16 @@ def _apply(
         "source": f"email:{source}"[:100],
         "detail": {"message_id": inbound.message_id, "reason": found.reason},
     }
-    if kind == "bounce":
+    if kind in ("bounce", "complaint"):
+        # the address the report is about (it may differ from the contact's current one)
         address = found.recipient or contact.email
+        bounce = kind == "bounce"
         if address:
-            suppression.add(session, "address", address.lower(), "bounced")
-        record_event(session, kind="bounced", **event)
-        return f"bounced: {address} suppressed; enrollments exit"
+            suppression.add(session, "address", address.lower(), "bounced" if bounce else kind)
+        record_event(session, kind="bounced" if bounce else "unsubscribed", **event)
+        return f"{'bounced' if bounce else kind}: {address} suppressed; enrollments exit"
     if kind == "soft_bounce":
         return _soft_bounce(session, found, contact, event, now)
-    if kind == "complaint":
-        address = found.recipient or contact.email
-        if address:
-            suppression.add(session, "address", address.lower(), "complaint")
-        record_event(session, kind="unsubscribed", **event)
-        return f"complaint: {address} suppressed; enrollments exit"
     if kind == "auto_reply":
         record_event(
             session,

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from signalseq.enrollments.service import Calendars
+from signalseq.errors import NotFoundError
 from signalseq.tasks import service
 from signalseq.web import security
 from signalseq.web.security import Viewer, require_viewer
@@ -46,33 +47,25 @@ def tasks_page(
     )  # fmt: skip
 
 
-def _close(request: Request, viewer: Viewer, task_id: int, outcome: str, note: str) -> Response:
+OUTCOMES = {"done": "done", "skip": "skipped"}
+
+
+@router.post("/tasks/{task_id}/{action}")
+def close_task(
+    request: Request,
+    task_id: int,
+    action: str,
+    viewer: Viewer = Depends(require_viewer),
+    csrf_token: str = Form(""),
+    note: str = Form(""),
+) -> Response:
+    """Done or skip (with an optional note); a step's sequence moves on."""
+    security.check_csrf(viewer, csrf_token)
     security.require_role(viewer, *PEOPLE)
+    outcome = OUTCOMES.get(action)
+    if outcome is None:
+        raise NotFoundError(f"no action {action!r} on a task")
     app = security.app_state(request)
     with app.database.unit_of_work() as session:
         service.close(session, task_id, outcome, viewer.username, note or None, app.clock.now())
     return RedirectResponse(f"/tasks?done={outcome}", status_code=303)
-
-
-@router.post("/tasks/{task_id}/done")
-def task_done(
-    request: Request,
-    task_id: int,
-    viewer: Viewer = Depends(require_viewer),
-    csrf_token: str = Form(""),
-    note: str = Form(""),
-) -> Response:
-    security.check_csrf(viewer, csrf_token)
-    return _close(request, viewer, task_id, "done", note)
-
-
-@router.post("/tasks/{task_id}/skip")
-def task_skip(
-    request: Request,
-    task_id: int,
-    viewer: Viewer = Depends(require_viewer),
-    csrf_token: str = Form(""),
-    note: str = Form(""),
-) -> Response:
-    security.check_csrf(viewer, csrf_token)
-    return _close(request, viewer, task_id, "skipped", note)
