@@ -228,3 +228,23 @@ def test_sending_is_refused_without_a_postal_address_or_an_https_unsubscribe_url
     assert result.exit_code == 1 and "SIGNALSEQ_PUBLIC_URL must be the https://" in result.stderr
     monkeypatch.setenv("SIGNALSEQ_PUBLIC_URL", "https://signalseq.test")
     assert run_cli("run", "--once").exit_code == 0
+
+
+def test_a_broken_mailboxes_file_is_reported_with_its_lines(make_workspace, run_cli):
+    root = make_workspace(
+        {
+            "workspace.yaml": "name: t\n",
+            "delivery/mailboxes.yaml": (
+                "mailboxes:\n"
+                "  - {id: sales, address: not-an-email, name: Maya}\n"
+                "  - {id: other, address: o@x.example, name: O, transport: smtp}\n"
+                "  - {id: sales, address: s@x.example, name: S, daily_cap: 0}\n"
+            ),
+        }
+    )
+    result = run_cli("validate", str(root))
+    assert result.exit_code == 1
+    assert "delivery/mailboxes.yaml:2 mailboxes[0].address: not a valid e-mail address" in (
+        result.stderr + result.stdout
+    )
+    assert "delivery/mailboxes.yaml:4 mailboxes[2].daily_cap:" in result.stderr + result.stdout

@@ -15,7 +15,7 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 
 from signalseq.drafting.sender import SenderProfile
-from signalseq.errors import ConfigError
+from signalseq.errors import ConfigError, InputRejected
 from signalseq.normalize.people import normalize_email
 from signalseq.normalize.places import is_timezone
 from signalseq.settings import Settings
@@ -82,7 +82,10 @@ class Mailbox(WorkspaceModel):
     @field_validator("address")
     @classmethod
     def _address(cls, value: str) -> str:
-        return normalize_email(value)
+        try:
+            return normalize_email(value)
+        except InputRejected as exc:
+            raise ValueError(str(exc)) from exc
 
     @field_validator("owners")
     @classmethod
