@@ -20,7 +20,8 @@ def print_decisions(report: DecideReport, console: Console) -> None:
         title=f"Decisions (rules {report.rules_version}, {report.signals} signals)",
     )
     for reason, count in report.outcomes.most_common():
-        table.add_row("enrolled" if reason == "enrolled" else f"skipped: {reason}", str(count))
+        label = {"enrolled": "enrolled", "holdout": "held out (holdout)"}.get(reason)
+        table.add_row(label or f"skipped: {reason}", str(count))
     console.print(table)
     if report.by_rule:
         console.print(

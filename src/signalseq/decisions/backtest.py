@@ -298,7 +298,7 @@ def run_backtest(
                 )
                 result.decisions += len(verdicts)
                 for verdict in verdicts:
-                    if verdict.outcome == "skipped":
+                    if verdict.outcome in ("skipped", "held_out"):
                         result.skips[verdict.reason] += 1
                 # A report needs the enrollments only; a comparison needs every verdict.
                 result.verdicts.extend(
@@ -353,6 +353,8 @@ def _why(verdict: Verdict | None) -> str:
         return "no decision (signal not replayed)"
     if verdict.outcome == "enrolled":
         return f"enrolled by {verdict.rule_id}"
+    if verdict.outcome == "held_out":
+        return f"held out by {verdict.rule_id} (its holdout share)"
     failed = [c["condition"] for c in verdict.trace.get("conditions", []) if not c["passed"]]
     policy = [
         c["check"] + ": " + c["detail"] for c in verdict.trace.get("policy", []) if not c["passed"]

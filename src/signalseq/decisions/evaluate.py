@@ -30,7 +30,7 @@ class Verdict:
     signal_id: int
     contact_id: int | None
     account_id: int | None
-    outcome: str  # enrolled | skipped
+    outcome: str  # enrolled | held_out | skipped
     reason: str
     rule_id: str | None = None
     sequence_id: str | None = None
@@ -253,6 +253,19 @@ def decide_signal(
             common["trace"]["policy"] = gate.checks
             if gate.reason:
                 verdicts.append(skipped(gate.reason, contact.id, **common))
+                continue
+            if winning.holds_out(contact.id):  # measured against, never contacted
+                verdicts.append(
+                    Verdict(
+                        signal.id,
+                        contact.id,
+                        account_id,
+                        "held_out",
+                        "holdout",
+                        branch=winning.branch_for(facts),
+                        **common,
+                    )  # fmt: skip
+                )
                 continue
             verdict = Verdict(
                 signal.id,

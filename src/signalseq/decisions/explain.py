@@ -159,11 +159,12 @@ def render(data: dict[str, Any], console: Console) -> None:
         )
     for decision in data["decisions"]:
         signal = decision["signal"] or {}
-        verdict = (
-            "[green]ENROLLED[/green] in " + f"{decision['sequence']}/{decision['branch']}"
-            if decision["outcome"] == "enrolled"
-            else f"[yellow]skipped[/yellow]: {decision['reason']}"
-        )
+        verdict = {
+            "enrolled": "[green]ENROLLED[/green] in "
+            + f"{decision['sequence']}/{decision['branch']}",
+            "held_out": "[cyan]HELD OUT[/cyan]: in the rule's holdout share (measured, "
+            "never contacted)",
+        }.get(decision["outcome"], f"[yellow]skipped[/yellow]: {decision['reason']}")
         console.print(
             f"\n{decision['decided_at'][:16]}  {signal.get('kind')} "
             f"({signal.get('subtype') or '-'}) from {signal.get('source')}: "

@@ -13,13 +13,16 @@ from signalseq.store.base import Base, UTCDateTime, utcnow
 
 class Decision(Base):
     __tablename__ = "decisions"
-    __table_args__ = (Index("ix_decisions_contact_time", "contact_id", "decided_at"),)
+    __table_args__ = (
+        Index("ix_decisions_contact_time", "contact_id", "decided_at"),
+        Index("ix_decisions_decided_at", "decided_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     signal_id: Mapped[int] = mapped_column(ForeignKey("signals.id", ondelete="CASCADE"), index=True)
     contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"))
     account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id", ondelete="SET NULL"))
-    outcome: Mapped[str] = mapped_column(String(10))  # enrolled or skipped
+    outcome: Mapped[str] = mapped_column(String(10))  # enrolled, held_out or skipped
     reason: Mapped[str] = mapped_column(String(40))
     rule_id: Mapped[str | None] = mapped_column(String(100), index=True)
     rules_version: Mapped[str] = mapped_column(String(32))

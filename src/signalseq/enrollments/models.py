@@ -16,6 +16,7 @@ class Enrollment(Base):
     __table_args__ = (
         Index("ix_enrollments_contact_state", "contact_id", "state"),
         Index("ix_enrollments_account_time", "account_id", "enrolled_at"),
+        Index("ix_enrollments_enrolled_at", "enrolled_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -97,7 +98,11 @@ class EngagementEvent(Base):
     record them; the worker applies each once (``applied_at``) and records the outcome."""
 
     __tablename__ = "engagement_events"
-    __table_args__ = (Index("ix_engagement_events_pending", "applied_at", "occurred_at"),)
+    __table_args__ = (
+        Index("ix_engagement_events_pending", "applied_at", "occurred_at"),
+        Index("ix_engagement_events_touch_kind", "touch_id", "kind"),
+        Index("ix_engagement_events_contact_time", "contact_id", "occurred_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"))
@@ -113,3 +118,6 @@ class EngagementEvent(Base):
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
     applied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     outcome: Mapped[str | None] = mapped_column(String(200))
+    # a reply: positive or negative, by rules on its text, or as a reviewer set it
+    sentiment: Mapped[str | None] = mapped_column(String(10))
+    sentiment_by: Mapped[str | None] = mapped_column(String(100))

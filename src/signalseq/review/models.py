@@ -21,6 +21,7 @@ class ReviewItem(Base):
     __table_args__ = (
         Index("ix_review_items_state_due", "state", "due_at", "id"),
         Index("ix_review_items_touch", "touch_id", "id"),
+        Index("ix_review_items_created_at", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -31,6 +31,15 @@ class CompiledRule:
     max_per_account: int
     location: str
     account_conditions: tuple[Node, ...] = ()  # those not about the contact (pre-screen)
+    holdout: float = 0.0
+
+    def holds_out(self, contact_id: int) -> bool:
+        """Whether this contact is in the rule's holdout: a stable hash of rule and
+        contact, so reruns, backtests and later signals agree."""
+        if self.holdout <= 0:
+            return False
+        digest = hashlib.sha256(f"holdout:{self.id}:{contact_id}".encode()).digest()
+        return int.from_bytes(digest[:8], "big") / 2**64 < self.holdout
 
     def branch_for(self, facts: dict[str, Any]) -> str:
         from signalseq.rules.conditions import holds
@@ -188,6 +197,7 @@ def _compile_rule(
         branch_default=str(default),
         max_per_account=rule.who.max_per_account,
         location=where,
+        holdout=rule.holdout,
     )
 
 

@@ -60,6 +60,28 @@ class TriggerRule(WorkspaceModel):
     branch: str | BranchChoice | None = None
     priority: int = Field(default=100, ge=0, le=100_000, description="higher wins")
     enabled: bool = True
+    holdout: float = Field(
+        default=0.0,
+        description="share of matched contacts recorded as held out instead of enrolled "
+        "(`10%` or 0.1), chosen by a hash of the contact: the same contact stays out",
+    )
+
+    @field_validator("holdout", mode="before")
+    @classmethod
+    def _share(cls, value: Any) -> Any:
+        if isinstance(value, str) and value.strip().endswith("%"):
+            try:
+                return float(value.strip()[:-1]) / 100
+            except ValueError as exc:
+                raise ValueError(f"expected a percentage like 10%, got {value!r}") from exc
+        return value
+
+    @field_validator("holdout")
+    @classmethod
+    def _range(cls, value: float) -> float:
+        if not 0 <= value <= 0.5:
+            raise ValueError("holdout must be between 0% and 50%")
+        return value
 
 
 class TriggerFile(WorkspaceModel):
