@@ -30,6 +30,8 @@ EXITS = ("replied", "meeting", "unsubscribed", "bounced")  # each is also the ex
 RULE_EVENTS = {"link_click", "connection_accepted", "opened"}
 EVENT_KINDS = (*EXITS, "out_of_office", *sorted(RULE_EVENTS))
 SUPPRESSING = {"unsubscribed", "bounced"}
+CREDITED = (*EXITS, "out_of_office")  # credited to the touch that produced them
+SENTIMENTS = ("positive", "negative", "neutral")
 
 Sequences = dict[tuple[str, int], SequenceFile]
 CalendarFor = Callable[[Contact], BusinessCalendar]
@@ -46,8 +48,13 @@ def record_event(
     return_date: date | None = None,
     source: str = "cli",
     detail: dict[str, Any] | None = None,
+    sentiment: str | None = None,
 ) -> EngagementEvent:
-    """Store an event for the next tick to apply."""
+    """Store an event for the next tick to apply. A reply, meeting, unsubscribe, bounce
+    or out-of-office that names no touch is credited to the last one sent to the contact
+    before it (which step produced the reply)."""
+    if sentiment is not None and sentiment not in SENTIMENTS:
+        raise UsageError(f"sentiment must be one of: {', '.join(SENTIMENTS)}")
     if kind not in EVENT_KINDS:
         raise UsageError(f"unknown event {kind!r}; one of: {', '.join(EVENT_KINDS)}")
     if enrollment_id is not None:
@@ -65,6 +72,8 @@ def record_event(
             .where(Enrollment.contact_id == contact_id, Enrollment.state.in_(("active", "paused")))
             .with_for_update()
         ).all()
+    if touch_id is None and kind in CREDITED:
+        touch_id = _last_sent_touch(session, contact_id, enrollment_id, at)
     event = EngagementEvent(
         contact_id=contact_id,
         enrollment_id=enrollment_id,
@@ -74,9 +83,36 @@ def record_event(
         return_date=return_date,
         source=source,
         detail=detail or {},
+        sentiment=sentiment,
     )
     session.add(event)
     session.flush()
+    return event
+
+
+def _last_sent_touch(
+    session: Session, contact_id: int, enrollment_id: int | None, at: datetime
+) -> int | None:
+    query = (
+        select(Touch.id)
+        .join(Enrollment, Touch.enrollment_id == Enrollment.id)
+        .where(Enrollment.contact_id == contact_id, Touch.state == "sent", Touch.sent_at <= at)
+        .order_by(Touch.sent_at.desc(), Touch.id.desc())
+        .limit(1)
+    )
+    if enrollment_id is not None:
+        query = query.where(Enrollment.id == enrollment_id)
+    return session.scalar(query)
+
+
+def set_sentiment(session: Session, event_id: int, sentiment: str, actor: str) -> EngagementEvent:
+    """A reviewer's word on a reply: positive, negative or neutral."""
+    if sentiment not in SENTIMENTS:
+        raise UsageError(f"sentiment must be one of: {', '.join(SENTIMENTS)}")
+    event = session.get(EngagementEvent, event_id)
+    if event is None or event.kind != "replied":
+        raise NotFoundError(f"no reply #{event_id}")
+    event.sentiment, event.sentiment_by = sentiment, actor[:100]
     return event
 
 

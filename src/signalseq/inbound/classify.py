@@ -277,6 +277,33 @@ def _unsubscribe(inbound: Inbound) -> Classification | None:
     return None
 
 
+NEGATIVE = re.compile(
+    r"\b(?:no thanks|no, thanks|not a (?:good )?fit|not a priority|not right now|not now|"
+    r"not at this time|wrong person|not the right person|already (?:use|have|work with)|"
+    r"no budget|happy with|kein bedarf|pas pour le moment|no es el momento|"
+    r"geen behoefte|non ora)\b",
+    re.IGNORECASE,
+)
+POSITIVE = re.compile(
+    r"\b(?:interested|let'?s talk|let'?s chat|happy to (?:talk|chat|connect|meet)|"
+    r"sounds (?:good|great|interesting)|set up a (?:call|meeting|time)|book|schedule|"
+    r"calendar|available|does \w+ work|how about|tell me more|send (?:me )?more|"
+    r"could (?:you|we) (?:do|meet|talk)|can (?:you|we) (?:do|meet|talk)|works for me|"
+    r"good timing|monday|tuesday|wednesday|thursday|friday|"
+    r"yes|sure|gerne|volontiers|con gusto|graag|volentieri|chętnie|gärna)\b",
+    re.IGNORECASE,
+)
+
+
+def sentiment(text: str) -> str:
+    """A reply's tone by simple rules on what the person wrote (a reviewer can correct
+    it): negative phrases first, then positive ones, else neutral."""
+    written = new_text(text)
+    if NEGATIVE.search(written):
+        return "negative"
+    return "positive" if POSITIVE.search(written) else "neutral"
+
+
 def classify(inbound: Inbound) -> Classification:
     for check in (_dsn, _complaint, _auto_reply, _unsubscribe):
         found = check(inbound)

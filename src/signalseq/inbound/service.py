@@ -25,7 +25,7 @@ from signalseq.delivery.unsubscribe import find_token
 from signalseq.enrollments.engagement import record_event
 from signalseq.enrollments.models import Enrollment, Touch
 from signalseq.enrollments.scheduling import contact_calendar
-from signalseq.inbound.classify import Classification, classify, new_text
+from signalseq.inbound.classify import Classification, classify, new_text, sentiment
 from signalseq.inbound.models import InboundMessage
 from signalseq.inbound.parse import Inbound, UnreadableMessage, parse
 from signalseq.policy import suppression
@@ -220,7 +220,8 @@ def _apply(
     if kind == "unsubscribe":
         record_event(session, kind="unsubscribed", **event)
         return f"unsubscribed: {contact.email} suppressed; enrollments exit"
-    record_event(session, kind="replied", **event)
+    tone = sentiment(f"{inbound.subject}\n{inbound.text}")
+    record_event(session, kind="replied", sentiment=tone, **event)
     calendar = contact_calendar(contact, settings.default_timezone, settings.default_country)
     task = tasks.open_reply(
         session,
@@ -232,7 +233,7 @@ def _apply(
         now,
     )
     session.flush()
-    return f"replied: enrollments exit; task #{task.id} for {task.owner or 'no owner'}"
+    return f"replied ({tone}): enrollments exit; task #{task.id} for {task.owner or 'no owner'}"
 
 
 def _soft_bounce(
