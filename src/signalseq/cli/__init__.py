@@ -23,6 +23,7 @@ from signalseq.cli import (
     event_cmds,
     inbound_cmds,
     pipeline_cmds,
+    report_cmds,
     sequence_cmds,
     serve_cmds,
     signal_cmds,
@@ -84,6 +85,7 @@ demo_cmds.register(app)
 delivery_cmds.register(app)
 inbound_cmds.register(app)
 task_cmds.register(app)
+report_cmds.register(app)
 user_cmds.register(app)
 
 
