@@ -105,7 +105,10 @@ def timeline_of(session: Session, contact: Contact) -> dict[str, Any]:
         "touches": _touches(session, [e.id for e in enrollments]),
         "events": [
             {
+                "id": ev.id,
                 "kind": ev.kind,
+                "sentiment": ev.sentiment,
+                "sentiment_by": ev.sentiment_by,
                 "occurred_at": ev.occurred_at.isoformat(),
                 "source": ev.source,
                 "outcome": ev.outcome,

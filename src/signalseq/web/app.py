@@ -12,6 +12,7 @@ from signalseq.signals.schemas import SignalIn
 from signalseq.store.db import Database
 from signalseq.web import (
     auth_pages,
+    dashboard_pages,
     errors,
     inbound_routes,
     intake,
@@ -40,6 +41,7 @@ def create_app(
     app.include_router(auth_pages.router)
     app.include_router(review_pages.router)
     app.include_router(task_pages.router)
+    app.include_router(dashboard_pages.router)
     app.include_router(inbound_routes.router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 

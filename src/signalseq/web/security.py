@@ -107,7 +107,9 @@ def install(app: FastAPI) -> None:
             response = await call_next(request)
             for name, value in HEADERS.items():
                 response.headers.setdefault(name, value)
-            if request.url.path.startswith(("/queue", "/contacts", "/login", "/tasks", "/u/")):
+            if request.url.path.startswith(
+                ("/queue", "/contacts", "/login", "/tasks", "/u/", "/dashboard")
+            ):
                 response.headers["Cache-Control"] = "no-store"
             return response
 

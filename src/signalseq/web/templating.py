@@ -15,7 +15,7 @@ from signalseq.web.security import Viewer
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
-HTML_PREFIXES = ("/queue", "/contacts", "/login", "/logout", "/tasks", "/u/")
+HTML_PREFIXES = ("/queue", "/contacts", "/login", "/logout", "/tasks", "/u/", "/dashboard")
 
 
 def when(moment: datetime | None) -> str:
