@@ -10,6 +10,7 @@ from signalseq.cli.context import print_json, state
 from signalseq.cli.decision_cmds import print_decisions
 from signalseq.cli.draft_cmds import print_draft
 from signalseq.cli.pipeline_cmds import print_simulation
+from signalseq.cli.report_cmds import print_holdouts, print_rules, print_sequences
 from signalseq.cli.signal_cmds import print_ingest
 from signalseq.demo.service import REVIEWER_DAYS, DemoReport, run_demo
 
@@ -76,6 +77,11 @@ def _print(report: DemoReport, cli_out: Console) -> None:
             "`signalseq draft preview TOUCH_ID`"
         )
     _print_delivery(report, cli_out)
+    if report.funnel is not None:
+        print_rules(report.funnel, cli_out)
+        print_sequences(report.funnel, cli_out)
+        print_holdouts(report.funnel, cli_out)
+        cli_out.print("the whole report: `.venv/bin/signalseq report` (`--json`, `--csv`)")
     _print_queue(report, cli_out)
 
 
@@ -109,7 +115,10 @@ def _print_queue(report: DemoReport, cli_out: Console) -> None:
             queue.add_row(facet.removeprefix("reason:"), str(count))
     queue.add_row("[bold]pending[/bold]", str(report.queue.get("all", 0)))
     cli_out.print(queue)
-    cli_out.print("open the queue: `.venv/bin/signalseq serve` then http://127.0.0.1:8000/queue")
+    cli_out.print(
+        "on the same data: `.venv/bin/signalseq serve`, then the review queue at "
+        "http://127.0.0.1:8000/queue and the dashboard at http://127.0.0.1:8000/dashboard"
+    )
     if report.reviewer_password:
         cli_out.print(
             f"demo reviewer: user [bold]{report.reviewer}[/bold], password "

@@ -23,6 +23,15 @@ def percent(value: float | None) -> str:
 
 
 def print_report(report: Report, console: Console) -> None:
+    print_rules(report, console)
+    print_signals(report, console)
+    print_sequences(report, console)
+    print_steps(report, console)
+    print_holdouts(report, console)
+    print_review(report, console)
+
+
+def print_rules(report: Report, console: Console) -> None:
     rules = Table("rule", "signals", "matched", "enrolled", "held out", "skipped (top reasons)",
                   "replied", "positive", "meetings", "reply rate",
                   title="Funnel per trigger rule")  # fmt: skip
@@ -35,6 +44,9 @@ def print_report(report: Report, console: Console) -> None:
             percent(row["reply_rate"]),
         )  # fmt: skip
     console.print(rules)
+
+
+def print_signals(report: Report, console: Console) -> None:
     signals = Table("kind", "source", "signals", "enrolled", "held out", "skipped", "replied",
                     "meetings", title="By signal kind and source")  # fmt: skip
     for row in report.signals:
@@ -42,6 +54,9 @@ def print_report(report: Report, console: Console) -> None:
                         str(row["held_out"]), str(row["skipped"]), str(row["replied"]),
                         str(row["meetings"]))  # fmt: skip
     console.print(signals)
+
+
+def print_sequences(report: Report, console: Console) -> None:
     sequences = Table("sequence", "enrolled", "sent", "replies", "positive", "meetings",
                       "bounces", "unsubs", "ooo", "reply rate", "h to 1st reply",
                       title="Sequences")  # fmt: skip
@@ -55,6 +70,9 @@ def print_report(report: Report, console: Console) -> None:
             "–" if hours is None else f"{hours:.0f}",
         )  # fmt: skip
     console.print(sequences)
+
+
+def print_steps(report: Report, console: Console) -> None:
     steps = Table("sequence/branch", "step", "channel", "prompt", "sent", "replies",
                   "positive", "meetings", "reply rate", title="Steps: which step produced the replies")  # fmt: skip
     for row in report.steps:
@@ -64,6 +82,9 @@ def print_report(report: Report, console: Console) -> None:
             str(row["positive_replies"]), str(row["meetings"]), percent(row["reply_rate"]),
         )  # fmt: skip
     console.print(steps)
+
+
+def print_holdouts(report: Report, console: Console) -> None:
     if report.holdouts:
         holdouts = Table("rule", "enrolled (n)", "held out (n)", "reply: enrolled", "reply: held out",
                          "lift", "p", "meeting: enrolled", "meeting: held out",
@@ -76,6 +97,9 @@ def print_report(report: Report, console: Console) -> None:
                 percent(row["enrolled_meeting_rate"]), percent(row["held_out_meeting_rate"]),
             )  # fmt: skip
         console.print(holdouts)
+
+
+def print_review(report: Report, console: Console) -> None:
     review = report.review
     table = Table("prompt", "items", "approved", "edited", "rejected", "pending",
                   "reject reasons", title="Review per prompt version")  # fmt: skip

@@ -23,8 +23,11 @@ from signalseq.decisions.service import DecideReport, decide_pending
 from signalseq.delivery.service import Delivery, mailbox_rows
 from signalseq.drafting.library import workspace_library
 from signalseq.drafting.service import drafter_from_settings, sample_drafts
+from signalseq.inbound.events import parse_event, record_pushed
 from signalseq.inbound.runner import inbound_settings
 from signalseq.inbound.service import process
+from signalseq.metrics.repository import Filters
+from signalseq.metrics.service import Report, build_report
 from signalseq.pipeline.simulate import SimulationReport, simulate
 from signalseq.review import counts
 from signalseq.rules.watcher import RulesWatcher
@@ -70,6 +73,12 @@ class InboundReplay:
                     session, raw, source=f"file:{path.name}", settings=options, now=now
                 )
             self.results.append({"file": path.name, **result.as_dict()})
+        for path in sorted((self.root / INBOUND).glob("*.json")):  # pushed by a webhook
+            with self.database.unit_of_work() as session:
+                event = record_pushed(session, parse_event(path.read_bytes()), "webhook", now)
+                effect = f"{event.kind} recorded for contact #{event.contact_id}"
+            self.results.append({"file": path.name, "classification": event.kind,
+                                 "effect": effect, "message_id": "", "duplicate": False})  # fmt: skip
 
 
 SWEDISH = {1: "januari", 2: "februari", 3: "mars", 4: "april", 5: "maj", 6: "juni", 7: "juli",
@@ -97,6 +106,7 @@ class DemoReport:
     inbound: list[dict[str, Any]] = field(default_factory=list)  # the replayed samples
     mailboxes: list[dict[str, Any]] = field(default_factory=list)
     tasks: dict[str, int] = field(default_factory=dict)  # tasks by state
+    funnel: Report | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -117,6 +127,7 @@ class DemoReport:
             "inbound": self.inbound,
             "mailboxes": self.mailboxes,
             "tasks": self.tasks,
+            "report": self.funnel.as_dict() if self.funnel else None,
         }
 
 
@@ -181,6 +192,8 @@ def run_demo(settings: Settings, database: Database) -> DemoReport:
         report.tasks = dict(
             session.execute(select(Task.state, func.count()).group_by(Task.state)).all()
         )
+    with database.unit_of_work(read_only=True) as session:
+        report.funnel = build_report(session, Filters(), start + timedelta(days=DEMO_DAYS))
     with database.unit_of_work() as session:
         report.drafts = sample_drafts(session, 2)
         report.queue = counts.pending(session)

@@ -7,6 +7,7 @@ from fastapi.staticfiles import StaticFiles
 
 from signalseq import __version__
 from signalseq.clock import Clock, SystemClock
+from signalseq.inbound.events import EventIn
 from signalseq.settings import Settings
 from signalseq.signals.schemas import SignalIn
 from signalseq.store.db import Database
@@ -57,7 +58,7 @@ def create_app(
         signal = SignalIn.model_json_schema(ref_template="#/components/schemas/{model}")
         components.update(signal.pop("$defs", {}))
         components["SignalIn"] = signal
-        components["EventIn"] = inbound_routes.EventIn.model_json_schema(
+        components["EventIn"] = EventIn.model_json_schema(
             ref_template="#/components/schemas/{model}"
         )
         return schema

@@ -4,22 +4,19 @@ replays refused), and the public one-click unsubscribe endpoint (RFC 8058)."""
 
 from __future__ import annotations
 
-import json
-from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
 from fastapi import APIRouter, Header, Request
 from fastapi.responses import HTMLResponse, Response
-from pydantic import BaseModel, Field, ValidationError
-from sqlalchemy import select
+from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
-from signalseq.clock import ensure_utc
 from signalseq.crm.models import Contact
 from signalseq.delivery.unsubscribe import read_token
 from signalseq.enrollments.engagement import record_event
-from signalseq.errors import InputRejected, NotFoundError
+from signalseq.errors import NotFoundError
 from signalseq.inbound import runner
+from signalseq.inbound.events import BadEvent, parse_event, record_pushed
 from signalseq.inbound.service import InboundSettings, process
 from signalseq.policy import suppression
 from signalseq.signals import webhooks
@@ -37,25 +34,10 @@ class InboundResult(BaseModel):
     duplicate: bool
 
 
-class EventIn(BaseModel):
-    """An event a provider pushes: a meeting booked, or a reply/bounce/unsubscribe its
-    own systems detected."""
-
-    type: Literal["meeting", "replied", "bounced", "unsubscribed", "out_of_office"]
-    email: str = Field(min_length=3, max_length=320, description="The contact's address.")
-    occurred_at: datetime | None = None
-    return_date: str | None = Field(default=None, description="out_of_office: YYYY-MM-DD")
-    detail: dict[str, Any] = Field(default_factory=dict)
-
-
 class EventResult(BaseModel):
     event: int
     contact: int
     type: str
-
-
-class BadEvent(InputRejected):
-    code = "bad_event"
 
 
 def _state(request: Request) -> AppState:
@@ -142,32 +124,11 @@ async def post_email(
 
 
 def _receive_event(state: AppState, body: bytes) -> EventResult:
-    try:
-        event = EventIn.model_validate(json.loads(body))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise BadEvent(f"invalid JSON: {exc}") from exc
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "event"
-        raise BadEvent(f"{where}: {first['msg']}") from exc
+    event = parse_event(body)
     now = state.clock.now()
     with state.database.unit_of_work() as session:
-        contact = session.scalar(select(Contact).where(Contact.email == event.email.lower()))
-        if contact is None:
-            raise NotFoundError(f"no contact with the address {event.email}")
-        back = (
-            datetime.strptime(event.return_date, "%Y-%m-%d").date() if event.return_date else None
-        )
-        row = record_event(
-            session,
-            kind=event.type,
-            at=min(ensure_utc(event.occurred_at), now) if event.occurred_at else now,
-            contact_id=contact.id,
-            return_date=back,
-            source="webhook",
-            detail=event.detail,
-        )
-        result = EventResult(event=row.id, contact=contact.id, type=event.type)
+        row = record_pushed(session, event, "webhook", now)
+        result = EventResult(event=row.id, contact=row.contact_id, type=event.type)
     runner.apply_now(state.database, state.rules(), now)
     return result
 
