@@ -200,3 +200,33 @@ rules:
         "rules/triggers/funding.yaml:13 rules[1].id: duplicate rule id 'r1' (also at rules/triggers/funding.yaml:3)",
         "rules/triggers/funding.yaml:15 rules[1].enroll: unknown sequence 'nurture' (known: growth)",
     ]
+
+
+def test_a_holdout_records_held_out_contacts_and_enrolls_none_of_them(
+    scenario, run_cli, make_workspace
+):
+    rules = WORKSPACE["rules/triggers/funding.yaml"].replace(
+        "    enroll: growth\n    branch:\n      cases:",
+        "    holdout: 50%\n    enroll: growth\n    branch:\n      cases:",
+    )
+    assert "holdout: 50%" in rules
+    make_workspace({**WORKSPACE, "rules/triggers/funding.yaml": rules,
+                    "connectors/news.yaml": "type: funding_feed\npath: news.xml\n"})  # fmt: skip
+    report = json.loads(run_cli("decide", "--json").stdout)
+    decided = {
+        email: [d for d in decisions_of(run_cli, email) if d["for_this_contact"]]
+        for email in ("ceo@alpha.com", "cto@beta.de")
+    }
+    outcomes = {email: d[0]["outcome"] for email, d in decided.items()}
+    assert set(outcomes.values()) <= {"enrolled", "held_out"}
+    held = [email for email, outcome in outcomes.items() if outcome == "held_out"]
+    assert held, "with these ids the 50% share holds someone out (the hash is stable)"
+    for email in held:
+        assert json.loads(run_cli("explain", email, "--json").stdout)["enrollments"] == []
+        assert decided[email][0]["reason"] == "holdout"
+    assert report["outcomes"].get("holdout", 0) >= len(held)
+    again = run_cli("backtest", "--json")
+    assert again.exit_code == 0, again.output
+    assert json.loads(again.stdout)["skips"].get("holdout", 0) == report["outcomes"].get(
+        "holdout", 0
+    ), "a backtest holds out the same contacts"

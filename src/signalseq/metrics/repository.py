@@ -116,6 +116,24 @@ def decisions_by_rule(session: Session, f: Filters) -> list[Any]:
     return list(session.execute(f.decisions(query)).all())
 
 
+def signals_by_rule(session: Session, f: Filters) -> dict[str | None, int]:
+    """Distinct signals each rule matched (a signal may match several contacts)."""
+    query = select(Decision.rule_id, func.count(distinct(Decision.signal_id))).group_by(
+        Decision.rule_id
+    )
+    return {rule: count for rule, count in session.execute(f.decisions(query))}
+
+
+def signals_by_kind(session: Session, f: Filters) -> dict[tuple[str, str], int]:
+    query = (
+        select(Signal.kind, Signal.source, func.count(distinct(Decision.signal_id)))
+        .select_from(Decision)
+        .join(Signal, Signal.id == Decision.signal_id)
+        .group_by(Signal.kind, Signal.source)
+    )
+    return {(kind, source): n for kind, source, n in session.execute(f.decisions(query))}
+
+
 def outcomes_by_rule(session: Session, f: Filters) -> list[Any]:
     """(rule, kind, sentiment, enrollments) for replies and meetings"""
     query = (

@@ -101,11 +101,12 @@ def build_report(session: Session, filters: Filters, now: datetime) -> Report:
 
 def _rules(session: Session, f: Filters) -> list[dict[str, Any]]:
     rows: dict[str, dict[str, Any]] = {}
-    for rule, outcome, reason, signals, decisions in q.decisions_by_rule(session, f):
-        row = rows.setdefault(rule, {"rule": rule, "signals": 0, "matched": 0, "enrolled": 0,
+    signals = q.signals_by_rule(session, f)
+    for rule, outcome, reason, _signals, decisions in q.decisions_by_rule(session, f):
+        row = rows.setdefault(rule, {"rule": rule, "signals": signals.get(rule, 0),
+                                     "matched": 0, "enrolled": 0,
                                      "held_out": 0, "skipped": {}, "replied": 0,
                                      "positive_replies": 0, "meetings": 0})  # fmt: skip
-        row["signals"] += signals
         row["matched"] += decisions
         if outcome in ("enrolled", "held_out"):
             row[outcome] += decisions
@@ -128,11 +129,12 @@ def _rules(session: Session, f: Filters) -> list[dict[str, Any]]:
 
 def _signals(session: Session, f: Filters) -> list[dict[str, Any]]:
     rows: dict[tuple[str, str], dict[str, Any]] = {}
-    for kind, source, outcome, signals, decisions in q.decisions_by_signal(session, f):
-        row = rows.setdefault((kind, source), {"kind": kind, "source": source, "signals": 0,
+    signals = q.signals_by_kind(session, f)
+    for kind, source, outcome, _signals, decisions in q.decisions_by_signal(session, f):
+        row = rows.setdefault((kind, source), {"kind": kind, "source": source,
+                                               "signals": signals.get((kind, source), 0),
                                                "enrolled": 0, "held_out": 0, "skipped": 0,
                                                "replied": 0, "meetings": 0})  # fmt: skip
-        row["signals"] += signals
         row[outcome if outcome in ("enrolled", "held_out") else "skipped"] += decisions
     for kind, source, event, enrollments in q.outcomes_by_signal(session, f):
         if (kind, source) in rows:
