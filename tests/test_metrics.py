@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
+from tests.web_support import CHROMIUM, require_chromium, serve
 
 from signalseq.auth import service as users
 from signalseq.clock import SimulatedClock
@@ -207,6 +208,8 @@ def test_the_dashboard_charts_drills_down_and_takes_a_sentiment(store, scenario,
         and 'aria-label="Reply rate per step: seq1 / main"' in page.text
     )
     assert "1/2 replied (50%)" in page.text, "the bump's bar says what it stands for"
+    assert "<td>p-open@v1</td><td>3</td><td>2</td>" in page.text, "review per prompt"
+    assert "built-in method" not in page.text
     held = re.search(r'href="([^"]*outcome=held_out[^"]*)">1<', page.text).group(1)
     drilled = client.get(held.replace("&amp;", "&"))
     assert (
@@ -238,3 +241,35 @@ def test_holdout_is_a_stable_share_of_contacts():
     assert held == [n for n in range(10_000) if rule.holds_out(n)], "the same contacts every time"
     other = CompiledRule(**{**rule.__dict__, "id": "other"})
     assert set(held) != {n for n in range(10_000) if other.holds_out(n)}, "each rule its own share"
+
+
+def test_the_dashboard_in_chromium(store, scenario, tmp_path):
+    require_chromium()
+    from playwright import sync_api as playwright_api
+
+    with store.database.unit_of_work() as session:
+        users.add_user(session, "rita", PASSWORD, "reviewer", T0)
+    settings = Settings(_env_file=None, workspace=tmp_path, database_url=store.url)
+    app = create_app(settings, store.database, SimulatedClock(T0 + timedelta(days=10)))
+    with serve(app) as url, playwright_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": 1280, "height": 1200})
+        page.goto(url + "/dashboard")
+        page.fill("input[name=username]", "rita")
+        page.fill("input[name=password]", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url(url + "/dashboard")
+        chart = page.locator('svg[aria-label="Reply rate per step: seq1 / main"]')
+        assert chart.is_visible() and chart.locator("rect.bar").count() == 2
+        widths = [
+            float(w)
+            for w in chart.locator("rect.bar").evaluate_all(
+                "els => els.map(e => e.getAttribute('width'))"
+            )
+        ]
+        assert widths[1] > widths[0], "the bump (1 of 2) outdraws the opener (1 of 4)"
+        page.screenshot(path=str(tmp_path / "dashboard.png"), full_page=True)
+        page.locator('tr[data-rule="r1"] a').filter(has_text="1").first.click()
+        page.wait_for_selector("text=contact(s)")
+        assert page.locator("table.grid tbody tr").count() >= 1
+        browser.close()
