@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, and_, case, distinct, func, select
+from sqlalchemy import Select, and_, case, distinct, func, join, select
 from sqlalchemy.orm import Session, aliased
 
 from signalseq.crm.models import Account, Contact
@@ -23,6 +23,10 @@ from signalseq.review.models import ReviewItem
 from signalseq.signals.models import Signal
 
 Query = TypeVar("Query", bound=Select)  # type: ignore[type-arg]
+# enrollments → their touches → the events credited to those touches
+CREDITED = join(Enrollment, Touch, Touch.enrollment_id == Enrollment.id).join(
+    EngagementEvent, EngagementEvent.touch_id == Touch.id
+)
 OUTCOME_EVENTS = ("replied", "meeting", "bounced", "unsubscribed", "out_of_office")
 
 
@@ -92,9 +96,7 @@ def events_by_step(session: Session, f: Filters) -> list[Any]:
             Draft.prompt_version, EngagementEvent.kind, EngagementEvent.sentiment,
             func.count(distinct(EngagementEvent.contact_id)),
         )
-        .select_from(Enrollment)
-        .join(Touch, Touch.enrollment_id == Enrollment.id)
-        .join(EngagementEvent, EngagementEvent.touch_id == Touch.id)
+        .select_from(CREDITED)
         .outerjoin(Draft, Draft.touch_id == Touch.id)
         .where(EngagementEvent.kind.in_(OUTCOME_EVENTS))
         .group_by(Enrollment.sequence_id, Touch.branch, Touch.step_id, Draft.prompt_id,
@@ -107,9 +109,7 @@ def first_replies(session: Session, f: Filters) -> list[Any]:
     """(sequence, enrolled at, first reply at) per enrollment that got a reply"""
     query = (
         select(Enrollment.sequence_id, Enrollment.enrolled_at, func.min(EngagementEvent.occurred_at))
-        .select_from(Enrollment)
-        .join(Touch, Touch.enrollment_id == Enrollment.id)
-        .join(EngagementEvent, EngagementEvent.touch_id == Touch.id)
+        .select_from(CREDITED)
         .where(EngagementEvent.kind == "replied")
         .group_by(Enrollment.id, Enrollment.sequence_id, Enrollment.enrolled_at)
     )  # fmt: skip
@@ -148,9 +148,7 @@ def outcomes_by_rule(session: Session, f: Filters) -> list[Any]:
     query = (
         select(Enrollment.rule_id, EngagementEvent.kind, EngagementEvent.sentiment,
                func.count(distinct(Enrollment.id)))
-        .select_from(Enrollment)
-        .join(Touch, Touch.enrollment_id == Enrollment.id)
-        .join(EngagementEvent, EngagementEvent.touch_id == Touch.id)
+        .select_from(CREDITED)
         .where(EngagementEvent.kind.in_(("replied", "meeting")))
         .group_by(Enrollment.rule_id, EngagementEvent.kind, EngagementEvent.sentiment)
     )  # fmt: skip
@@ -173,10 +171,8 @@ def outcomes_by_signal(session: Session, f: Filters) -> list[Any]:
     """(kind, source, event kind, enrollments)"""
     query = (
         select(Signal.kind, Signal.source, EngagementEvent.kind, func.count(distinct(Enrollment.id)))
-        .select_from(Enrollment)
+        .select_from(CREDITED)
         .join(Signal, Signal.id == Enrollment.signal_id)
-        .join(Touch, Touch.enrollment_id == Enrollment.id)
-        .join(EngagementEvent, EngagementEvent.touch_id == Touch.id)
         .where(EngagementEvent.kind.in_(("replied", "meeting")))
         .group_by(Signal.kind, Signal.source, EngagementEvent.kind)
     )  # fmt: skip
