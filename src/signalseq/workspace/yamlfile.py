@@ -121,7 +121,13 @@ _Loader.add_implicit_resolver(
 def parse_yaml(text: str, path: str) -> tuple[YamlDocument | None, list[Problem]]:
     """Parse one YAML document; problems carry ``path:line``. Never raises on bad YAML."""
     document = YamlDocument(path=path, data=None, lines=text.splitlines())
-    loader = _Loader(text)
+    try:
+        loader = _Loader(text)
+    except yaml.reader.ReaderError as exc:  # a control character: refused before parsing
+        line = text[: exc.position].count("\n") + 1
+        return None, [
+            Problem(path, line, "", f"invalid YAML: {exc.reason} (#x{exc.character:04x})")
+        ]
     try:
         node = loader.get_single_node()
         if node is None:
