@@ -124,9 +124,9 @@ def parse_yaml(text: str, path: str) -> tuple[YamlDocument | None, list[Problem]
     try:
         loader = _Loader(text)
     except yaml.reader.ReaderError as exc:  # a control character: refused before parsing
-        line = text[: exc.position].count("\n") + 1
+        at = text[: exc.position].count("\n") + 1
         return None, [
-            Problem(path, line, "", f"invalid YAML: {exc.reason} (#x{exc.character:04x})")
+            Problem(path, at, "", f"invalid YAML: {exc.reason} (#x{exc.character:04x})")
         ]
     try:
         node = loader.get_single_node()
