@@ -1,4 +1,5 @@
-"""Fetching a source over HTTP: timeouts, conditional GET, bounded size, retries.
+"""Fetching a source over HTTP: timeouts (per read, and for the whole body: a server
+that trickles bytes forever is cut off), conditional GET, bounded size, retries.
 
 Transport failures and 5xx answers are retried (tenacity, exponential back-off);
 4xx answers are final. A body larger than ``max_bytes`` is refused while streaming.
@@ -6,6 +7,7 @@ Transport failures and 5xx answers are retried (tenacity, exponential back-off);
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 import httpx
@@ -56,6 +58,7 @@ def fetch(
         reraise=True,
     )
     def attempt() -> Fetched:
+        started = time.monotonic()
         try:
             with (
                 httpx.Client(timeout=timeout, follow_redirects=True, headers=headers) as client,
@@ -72,6 +75,8 @@ def fetch(
                     raise FetchFailed(f"{url}: {declared} bytes is over the {max_bytes}-byte limit")
                 chunks, size = [], 0
                 for chunk in response.iter_bytes():
+                    if time.monotonic() - started > timeout:  # a body that never ends
+                        raise FetchFailed(f"{url}: did not finish within {timeout}s")
                     size += len(chunk)
                     if size > max_bytes:
                         raise FetchFailed(f"{url}: more than {max_bytes} bytes; refused")
