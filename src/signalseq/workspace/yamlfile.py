@@ -125,9 +125,7 @@ def parse_yaml(text: str, path: str) -> tuple[YamlDocument | None, list[Problem]
         loader = _Loader(text)
     except yaml.reader.ReaderError as exc:  # a control character: refused before parsing
         at = text[: exc.position].count("\n") + 1
-        return None, [
-            Problem(path, at, "", f"invalid YAML: {exc.reason} (#x{exc.character:04x})")
-        ]
+        return None, [Problem(path, at, "", f"invalid YAML: {exc.reason} (#x{exc.character:04x})")]
     try:
         node = loader.get_single_node()
         if node is None:
