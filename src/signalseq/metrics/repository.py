@@ -221,6 +221,15 @@ def review_items(session: Session, f: Filters) -> list[Any]:
     return list(session.execute(query).all())
 
 
+def _people(source: Any, contact_id: Any) -> Select[Contact, str]:
+    return (
+        select(Contact, Account.name)
+        .select_from(source)
+        .join(Contact, Contact.id == contact_id)
+        .outerjoin(Account, Account.id == Contact.account_id)
+    )
+
+
 def contacts_behind(
     session: Session,
     f: Filters,
@@ -232,14 +241,10 @@ def contacts_behind(
     event: str | None = None,
     limit: int = 500,
 ) -> list[dict[str, Any]]:
-    """The contacts behind a number of the report (drill-down)."""
+    """The contacts behind a number of the report (drill-down): through enrollments
+    (a sequence, a step, an event) or through decisions (a rule's outcome)."""
     if sequence or event:
-        query = (
-            select(Contact, Account.name)
-            .select_from(Enrollment)
-            .join(Contact, Contact.id == Enrollment.contact_id)
-            .outerjoin(Account, Account.id == Contact.account_id)
-        )
+        query = f.enrollments(_people(Enrollment, Enrollment.contact_id))
         if sequence:
             query = query.where(Enrollment.sequence_id == sequence)
         if rule:
@@ -253,15 +258,9 @@ def contacts_behind(
                 EngagementEvent.kind == event
             )
         elif step:
-            query = query.where(Touch.state == "sent")
-        query = f.enrollments(query)
+            query = query.where(Touch.sent_at.is_not(None))  # sent, as the steps count it
     else:
-        query = (
-            select(Contact, Account.name)
-            .select_from(Decision)
-            .join(Contact, Contact.id == Decision.contact_id)
-            .outerjoin(Account, Account.id == Contact.account_id)
-        )
+        query = f.decisions(_people(Decision, Decision.contact_id))
         if rule:
             query = query.where(Decision.rule_id == rule)
         if outcome and outcome.startswith("skipped:"):
@@ -269,7 +268,6 @@ def contacts_behind(
                                 Decision.reason == outcome.split(":", 1)[1])  # fmt: skip
         elif outcome:
             query = query.where(Decision.outcome == outcome)
-        query = f.decisions(query)
     rows: list[Any] = list(session.execute(query.distinct().order_by(Contact.id).limit(limit)))
     return [
         {"id": c.id, "name": c.full_name, "email": c.email, "title": c.title, "account": name}

@@ -8,7 +8,7 @@ import math
 import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -277,22 +277,25 @@ def _review(session: Session, f: Filters, now: datetime) -> dict[str, Any]:
 
 
 def _queue_by_day(items: list[Any], f: Filters, now: datetime) -> list[dict[str, Any]]:
-    """Items waiting at the end of each day (UTC), from the window's start to today."""
+    """Items waiting at the end of each day (UTC), from the window's start to today: one
+    pass over the items (+1 on the day created, -1 on the day decided), then a running
+    sum over the days."""
     if not items:
         return []
+    changes: Counter[date] = Counter()
+    for row in items:
+        if row[2] == "cancelled":
+            continue
+        changes[ensure_utc(row[5]).date()] += 1
+        if row[6] is not None:
+            changes[ensure_utc(row[6]).date()] -= 1
     first = ensure_utc(min(row[5] for row in items)).date()
     start = max(first, (f.since or now - timedelta(days=30)).date())
+    waiting = sum(n for day, n in changes.items() if day < start)
     days: list[dict[str, Any]] = []
     day = start
     while day <= now.date() and len(days) < 120:
-        end = datetime.combine(day, time.max, UTC)
-        waiting = sum(
-            1
-            for row in items
-            if ensure_utc(row[5]) <= end
-            and (row[6] is None or ensure_utc(row[6]) > end)
-            and row[2] != "cancelled"
-        )
+        waiting += changes.get(day, 0)
         days.append({"day": day.isoformat(), "pending": waiting})
         day += timedelta(days=1)
     return days
