@@ -11,6 +11,7 @@ from signalseq.clock import SystemClock
 from signalseq.delivery import service, throttle
 from signalseq.delivery.mailboxes import Mailbox
 from signalseq.errors import UsageError
+from signalseq.inbound import runner
 from signalseq.rules.watcher import RulesWatcher
 
 delivery_app = typer.Typer(
@@ -21,9 +22,7 @@ delivery_app = typer.Typer(
 
 def _mailboxes(cli: CliState) -> tuple[list[Mailbox], str]:
     rules = RulesWatcher(cli.settings.workspace_path).current()
-    delivery = service.Delivery.from_settings(cli.settings)
-    boxes = delivery.mailboxes(rules.workspace, rules.prompts.sender)
-    return boxes, rules.workspace.config.default_timezone
+    return runner.mailboxes(cli.settings, rules), rules.workspace.config.default_timezone
 
 
 @delivery_app.command("list")

@@ -10,7 +10,7 @@ outbox folder until ``SIGNALSEQ_SMTP_HOST`` is set.
 from __future__ import annotations
 
 import os
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field, field_validator, model_validator
 
@@ -20,6 +20,9 @@ from signalseq.normalize.people import normalize_email
 from signalseq.normalize.places import is_timezone
 from signalseq.settings import Settings
 from signalseq.workspace.schema import WorkspaceModel
+
+if TYPE_CHECKING:
+    from signalseq.workspace.loader import Workspace
 
 Security = Literal["starttls", "ssl", "none"]
 SETTINGS_MAILBOX = "default"
@@ -129,6 +132,16 @@ class MailboxesFile(WorkspaceModel):
                     raise ValueError(f"two mailboxes have the {attribute} {value!r}")
                 seen.add(value)
         return self
+
+
+def workspace_mailboxes(
+    workspace: Workspace, sender: SenderProfile, settings: Settings
+) -> list[Mailbox]:
+    """``delivery/mailboxes.yaml``, else the one mailbox made of the settings."""
+    loaded = workspace.one("mailboxes")
+    if loaded is not None:
+        return list(loaded.model.mailboxes)
+    return [from_settings(settings, sender)]
 
 
 def from_settings(settings: Settings, sender: SenderProfile) -> Mailbox:

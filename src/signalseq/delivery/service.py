@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 
 from signalseq.crm.models import Account, Contact
 from signalseq.delivery import throttle
-from signalseq.delivery.mailboxes import Mailbox, from_settings
+from signalseq.delivery.mailboxes import Mailbox, workspace_mailboxes
 from signalseq.delivery.message import Letter, build, new_message_id
 from signalseq.delivery.transport import SendResult, Transports
 from signalseq.delivery.unsubscribe import links, make_token
@@ -82,11 +82,7 @@ class Delivery:
         )
 
     def mailboxes(self, workspace: Workspace, sender: SenderProfile) -> list[Mailbox]:
-        loaded = workspace.one("mailboxes")
-        if loaded is not None:
-            return list(loaded.model.mailboxes)
-        settings = self.settings or Settings()
-        return [from_settings(settings, sender)]
+        return workspace_mailboxes(workspace, sender, self.settings or Settings())
 
     def problems(self, mailboxes: list[Mailbox], sender: SenderProfile) -> list[str]:
         """Why no email may go out at all (each a full sentence)."""

@@ -20,7 +20,8 @@ from signalseq.clock import SystemClock
 from signalseq.crm import repository
 from signalseq.crm.importer import ImportReport, import_accounts, import_contacts
 from signalseq.decisions.service import DecideReport, decide_pending
-from signalseq.delivery.service import Delivery, mailbox_rows
+from signalseq.delivery.mailboxes import workspace_mailboxes
+from signalseq.delivery.service import mailbox_rows
 from signalseq.drafting.library import workspace_library
 from signalseq.drafting.service import drafter_from_settings, sample_drafts
 from signalseq.inbound.events import parse_event, record_pushed
@@ -183,9 +184,7 @@ def run_demo(settings: Settings, database: Database) -> DemoReport:
     with database.unit_of_work() as session:
         report.mailboxes = mailbox_rows(
             session,
-            Delivery.from_settings(settings).mailboxes(
-                workspace, workspace_library(workspace).sender
-            ),
+            workspace_mailboxes(workspace, workspace_library(workspace).sender, settings),
             workspace.config.default_timezone,
             start + timedelta(days=DEMO_DAYS),
         )

@@ -7,8 +7,7 @@ from datetime import datetime
 from pathlib import Path
 
 from signalseq.clock import Clock
-from signalseq.delivery.mailboxes import Mailbox
-from signalseq.delivery.service import Delivery
+from signalseq.delivery.mailboxes import Mailbox, workspace_mailboxes
 from signalseq.enrollments import engagement, service
 from signalseq.enrollments.engagement import EngagementReport
 from signalseq.inbound.imap import PollReport, poll_all
@@ -26,7 +25,7 @@ def inbound_settings(settings: Settings, rules: LoadedRules) -> InboundSettings:
 
 
 def mailboxes(settings: Settings, rules: LoadedRules) -> list[Mailbox]:
-    return Delivery.from_settings(settings).mailboxes(rules.workspace, rules.prompts.sender)
+    return workspace_mailboxes(rules.workspace, rules.prompts.sender, settings)
 
 
 def apply_now(database: Database, rules: LoadedRules, now: datetime) -> EngagementReport:

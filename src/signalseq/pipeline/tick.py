@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from signalseq.clock import Clock
 from signalseq.decisions.service import DecideReport, decide_pending
 from signalseq.delivery import service as delivery
+from signalseq.delivery.mailboxes import Mailbox
 from signalseq.delivery.service import Delivery, Reserved
 from signalseq.drafting import service as drafting
 from signalseq.drafting.service import Drafter, DraftJob, OfflineDrafter
@@ -94,6 +95,7 @@ class Pipeline:
     should_stop: Callable[[], bool] = lambda: False
     drafter: Drafter = field(default_factory=OfflineDrafter)
     _after_commit: list[Reserved] = field(default_factory=list, init=False)
+    _mailboxes_of: tuple[LoadedRules, list[Mailbox]] | None = field(default=None, init=False)
 
     def tick(self) -> TickReport:
         report = TickReport()
@@ -189,9 +191,10 @@ class Pipeline:
                 outcome = delivery.send_reserved(
                     session, reserved, self.delivery, ctx.policy, self.worker, self.clock.now()
                 )
+            report.moves[outcome] += 1  # the move it ended in, not `sending`
             report.moves["sending"] -= 1
-            report.moves[outcome] += 1
-        report.moves = +report.moves  # drop counts that fell to zero
+            if not report.moves["sending"]:
+                del report.moves["sending"]
 
     def _complete_tasks(self, report: TickReport) -> bool:
         with self.database.unit_of_work() as session:
@@ -244,19 +247,27 @@ class Pipeline:
             rules.review,
             config.default_timezone,
             config.default_country,
-            mailboxes=self.delivery.mailboxes(rules.workspace, sender),
+            mailboxes=self._mailboxes(rules),
             sender=sender,
             worker=self.worker,
         )
+
+    def _mailboxes(self, rules: LoadedRules) -> list[Mailbox]:
+        """The workspace's mailboxes, resolved again only when the rules were reloaded
+        (a context is built for every batch of every stage)."""
+        if self._mailboxes_of is None or self._mailboxes_of[0] is not rules:
+            boxes = self.delivery.mailboxes(rules.workspace, rules.prompts.sender)
+            self._mailboxes_of = (rules, boxes)
+        return self._mailboxes_of[1]
 
     def _deliver_stage(self, rules: LoadedRules, report: TickReport) -> bool:
         """Settle touches a dead worker left ``sending``; then, a batch at a time, mark
         due touches ``sending`` (each in its own unit of work) and send each in a second
         one. Nothing is sent while the mailboxes' set-up is refused."""
         with self.database.unit_of_work() as session:
-            report.moves["unknown"] += delivery.settle_abandoned(session, self.clock.now())
-        if not report.moves["unknown"]:
-            del report.moves["unknown"]
+            settled = delivery.settle_abandoned(session, self.clock.now())
+        if settled:
+            report.moves["unknown"] += settled
         ctx = self._context(rules, self.clock.now())
         problems = self.delivery.problems(ctx.mailboxes, rules.prompts.sender)
         if problems:
