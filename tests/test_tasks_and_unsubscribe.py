@@ -17,6 +17,7 @@ from tests.test_pipeline import MONDAY, world  # noqa: F401
 
 from signalseq.auth import service as users
 from signalseq.clock import SimulatedClock
+from signalseq.deadletters.models import DeadLetter
 from signalseq.delivery.unsubscribe import make_token
 from signalseq.enrollments.engagement import record_event
 from signalseq.enrollments.models import Enrollment, Touch
@@ -202,6 +203,16 @@ def test_inbound_webhooks_are_signed_and_a_meeting_exits_the_enrollment(store, w
     assert (
         client.post("/api/v1/inbound/email", content=junk, headers=signed(junk)).status_code == 400
     )
+    with store.database.unit_of_work(read_only=True) as session:
+        kept = session.execute(select(DeadLetter.source, DeadLetter.reason)).all()
+    reasons = [
+        reason for source, reason in kept if source in ("webhook:inbound", "inbound:webhook")
+    ]
+    # refusals of one body are kept once (dead letters are deduplicated by content)
+    assert any("X-Signalseq-Signature" in r for r in reasons), "a refused body is kept with why"
+    assert any(r.startswith("invalid JSON") for r in reasons)
+    assert any("no contact with the address nobody@x.example" in r for r in reasons)
+    assert any("not an RFC 5322 message" in r for r in reasons)
 
 
 def test_inbound_webhooks_are_off_without_a_secret(store, world):  # noqa: F811

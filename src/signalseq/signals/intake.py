@@ -15,7 +15,6 @@ from signalseq.clock import Clock
 from signalseq.connectors.base import Connector, ConnectorContext, Item, Rejected
 from signalseq.connectors.visits import WebsiteVisitsConnector
 from signalseq.connectors.workspace import load_connectors
-from signalseq.deadletters import repository as deadletters
 from signalseq.errors import InputRejected, NotFoundError
 from signalseq.signals import webhooks
 from signalseq.signals.ingest import run_connector
@@ -25,7 +24,6 @@ from signalseq.workspace.loader import Workspace
 
 Route = Literal["signals", "segment"]
 _ROUTE_TYPES = {"signals": "webhook", "segment": "website_visits"}
-_RAW_LIMIT = 65536
 
 
 class BadPayload(InputRejected):
@@ -39,17 +37,6 @@ class IntakeResult:
     duplicates: int = 0
     not_signals: int = 0
     rejected: list[dict[str, str]] = field(default_factory=list)
-
-
-def _dead_letter(database: Database, source: str, body: bytes, reason: str) -> None:
-    with database.unit_of_work() as session:
-        deadletters.record(
-            session,
-            source=source,
-            kind="webhook",
-            raw=body[:_RAW_LIMIT].decode("utf-8", "replace"),
-            reason=reason,
-        )
 
 
 def _connector(workspace: Workspace, route: Route, source: str | None) -> Connector:
@@ -72,7 +59,7 @@ def _canonical_items(connector: Connector, payload: Any) -> list[Item]:
     records = payload if isinstance(payload, list) else [payload]
     items: list[Item] = []
     for index, record in enumerate(records):
-        raw = json.dumps(record, ensure_ascii=False, default=str)[:_RAW_LIMIT]
+        raw = json.dumps(record, ensure_ascii=False, default=str)[: webhooks.RAW_KEPT]
         if not isinstance(record, dict):
             items.append(Rejected(raw, "expected a JSON object", "webhook", f"item {index}"))
             continue
@@ -100,30 +87,24 @@ def receive(
     label = f"webhook:{(source or 'unknown')[:100]}"
     try:
         connector = _connector(workspace, route, source)
-        secret = webhooks.secret_for(getattr(connector.config, "secret_env", None), connector.name)
-        webhooks.verify(
-            secret=secret,
-            timestamp=timestamp,
-            signature=signature,
-            body=body,
-            now=clock.now(),
-            tolerance_seconds=tolerance_seconds,
-        )
-        with database.unit_of_work() as session:
-            webhooks.record_receipt(
-                session,
-                source=connector.name,
-                signature=signature or "",
-                now=clock.now(),
-                tolerance_seconds=tolerance_seconds,
-            )
-    except webhooks.SignatureRejected as exc:
-        _dead_letter(database, label, body, str(exc))
+    except webhooks.SignatureRejected as exc:  # no source header
+        webhooks.dead_letter_request(database, label, body, str(exc))
         raise
+    webhooks.authenticate(
+        database,
+        secret=webhooks.secret_for(getattr(connector.config, "secret_env", None), connector.name),
+        source=connector.name,
+        label=label,
+        timestamp=timestamp,
+        signature=signature,
+        body=body,
+        now=clock.now(),
+        tolerance_seconds=tolerance_seconds,
+    )
     try:
         payload = json.loads(body)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        _dead_letter(database, connector.name, body, f"invalid JSON: {exc}")
+        webhooks.dead_letter_request(database, connector.name, body, f"invalid JSON: {exc}")
         raise BadPayload(f"invalid JSON: {exc}") from exc
     context = ConnectorContext(workspace.root, clock)
     if isinstance(connector, WebsiteVisitsConnector):
@@ -131,7 +112,7 @@ def receive(
             parser = connector.parser(context, session)
         items = list(
             connector.items(
-                parser, payload, body.decode("utf-8", "replace")[:_RAW_LIMIT], "request"
+                parser, payload, body.decode("utf-8", "replace")[: webhooks.RAW_KEPT], "request"
             )
         )
     else:

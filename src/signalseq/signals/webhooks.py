@@ -16,8 +16,10 @@ from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from signalseq.deadletters import repository as deadletters
 from signalseq.errors import ConfigError, SignalseqError
 from signalseq.signals.models import WebhookReceipt
+from signalseq.store.db import Database
 
 
 class SignatureRejected(SignalseqError):
@@ -76,3 +78,55 @@ def record_receipt(
             session.add(WebhookReceipt(source=source, signature=signature.strip(), received_at=now))
     except IntegrityError as exc:
         raise SignatureRejected("replayed delivery: this signature was already accepted") from exc
+
+
+RAW_KEPT = 65536  # bytes of a refused body kept in its dead letter
+
+
+def dead_letter_request(database: Database, source: str, body: bytes, reason: str) -> None:
+    """Keep a refused request's body with the reason (its own unit of work: the
+    request's own work is rolled back)."""
+    with database.unit_of_work() as session:
+        deadletters.record(
+            session,
+            source=source,
+            kind="webhook",
+            raw=body[:RAW_KEPT].decode("utf-8", "replace"),
+            reason=reason,
+        )
+
+
+def authenticate(
+    database: Database,
+    *,
+    secret: str,
+    source: str,
+    label: str,
+    timestamp: str | None,
+    signature: str | None,
+    body: bytes,
+    now: datetime,
+    tolerance_seconds: int,
+) -> None:
+    """Verify the signature and refuse a replay; a refusal is dead-lettered under
+    ``label`` and raised."""
+    try:
+        verify(
+            secret=secret,
+            timestamp=timestamp,
+            signature=signature,
+            body=body,
+            now=now,
+            tolerance_seconds=tolerance_seconds,
+        )
+        with database.unit_of_work() as session:
+            record_receipt(
+                session,
+                source=source,
+                signature=signature or "",
+                now=now,
+                tolerance_seconds=tolerance_seconds,
+            )
+    except SignatureRejected as exc:
+        dead_letter_request(database, label, body, str(exc))
+        raise

@@ -40,6 +40,9 @@ class EventResult(BaseModel):
     type: str
 
 
+INBOUND = "webhook:inbound"  # the dead-letter source of refused inbound requests
+
+
 def _state(request: Request) -> AppState:
     state: AppState = request.app.state.signalseq
     return state
@@ -49,21 +52,17 @@ def _verified(state: AppState, body: bytes, timestamp: str | None, signature: st
     secret = state.settings.inbound_webhook_secret
     if secret is None:
         raise NotFoundError("inbound webhooks are off: set SIGNALSEQ_INBOUND_WEBHOOK_SECRET")
-    now = state.clock.now()
-    tolerance = state.settings.webhook_tolerance_seconds
-    webhooks.verify(
+    webhooks.authenticate(
+        state.database,
         secret=secret.get_secret_value(),
+        source="inbound",
+        label=INBOUND,
         timestamp=timestamp,
         signature=signature,
         body=body,
-        now=now,
-        tolerance_seconds=tolerance,
+        now=state.clock.now(),
+        tolerance_seconds=state.settings.webhook_tolerance_seconds,
     )
-    with state.database.unit_of_work() as session:
-        webhooks.record_receipt(
-            session, source="inbound", signature=signature or "", now=now,
-            tolerance_seconds=tolerance,
-        )  # fmt: skip
 
 
 _SIGNED = (
@@ -124,11 +123,15 @@ async def post_email(
 
 
 def _receive_event(state: AppState, body: bytes) -> EventResult:
-    event = parse_event(body)
     now = state.clock.now()
-    with state.database.unit_of_work() as session:
-        row = record_pushed(session, event, "webhook", now)
-        result = EventResult(event=row.id, contact=row.contact_id, type=event.type)
+    try:
+        event = parse_event(body)
+        with state.database.unit_of_work() as session:
+            row = record_pushed(session, event, "webhook", now)
+            result = EventResult(event=row.id, contact=row.contact_id, type=event.type)
+    except (BadEvent, NotFoundError) as exc:  # refused: kept with its reason
+        webhooks.dead_letter_request(state.database, INBOUND, body, str(exc))
+        raise
     runner.apply_now(state.database, state.rules(), now)
     return result
 
