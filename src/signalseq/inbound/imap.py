@@ -1,8 +1,8 @@
 """IMAP polling (imap-tools): each mailbox with an ``imap:`` section is read from the
 UID after the last one processed. Messages are read with ``BODY.PEEK`` (a person's
-unread marks stay as they were), each processed in its own unit of work with the new
-UID high-water mark, so a crash re-reads at most one message — and its Message-ID
-makes the second reading a no-op."""
+unread marks stay as they were), each processed in the same unit of work that moves
+the UID high-water mark past it, so a crash never skips or re-applies one (and the
+Message-ID would make a second reading a no-op anyway)."""
 
 from __future__ import annotations
 
@@ -76,10 +76,8 @@ def poll_mailbox(
             for uid in uids[:BATCH]:
                 kind, data = box.client.uid("FETCH", str(uid), "(BODY.PEEK[])")
                 raw = next((p[1] for p in data or [] if isinstance(p, tuple) and len(p) > 1), None)
-                if kind == "OK" and isinstance(raw, bytes):
-                    report.results.append(_read_one(database, mailbox, settings, raw, now()))
-                with database.unit_of_work() as session:
-                    throttle.state_of(session, mailbox.id).imap_last_uid = uid
+                readable = raw if kind == "OK" and isinstance(raw, bytes) else None
+                report.results.append(_read_one(database, mailbox, settings, readable, uid, now()))
                 report.read += 1
     except MailboxLoginError as exc:
         raise ConfigError(f"mailbox {mailbox.id}: IMAP login refused ({exc})") from exc
@@ -91,20 +89,30 @@ def poll_mailbox(
 
 
 def _read_one(
-    database: Database, mailbox: Mailbox, settings: InboundSettings, raw: bytes, at: datetime
+    database: Database,
+    mailbox: Mailbox,
+    settings: InboundSettings,
+    raw: bytes | None,
+    uid: int,
+    at: datetime,
 ) -> Processed:
-    """Process one message; one that cannot be processed is dead-lettered with the
-    error, so a poison message never blocks the mailbox and nothing is lost."""
+    """Process one message and move the UID mark past it in the same unit of work. One
+    that cannot be processed is dead-lettered with the error (and the mark moves on),
+    so a poison message never blocks the mailbox and nothing is lost."""
     source = f"imap:{mailbox.id}"
     try:
         with database.unit_of_work() as session:
+            throttle.state_of(session, mailbox.id).imap_last_uid = uid
+            if raw is None:
+                return Processed("", "unreadable", f"UID {uid} could not be fetched")
             return process(session, raw, source=source, settings=settings, now=at,
                            mailbox_id=mailbox.id)  # fmt: skip
     except Exception as exc:  # noqa: BLE001 - kept with its reason, then the next message
         log.exception("mailbox %s: a message could not be processed", mailbox.id)
         with database.unit_of_work() as session:
+            throttle.state_of(session, mailbox.id).imap_last_uid = uid
             deadletters.record(session, source=source, kind="email",
-                               raw=raw[:65536].decode("utf-8", "replace"),
+                               raw=(raw or b"")[:65536].decode("utf-8", "replace"),
                                reason=f"could not be processed: {exc}"[:500], now=at)  # fmt: skip
         return Processed("", "error", f"dead-lettered: {exc}"[:300])
 
