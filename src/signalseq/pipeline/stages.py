@@ -53,7 +53,7 @@ class StageContext:
 
     def window_close(self, session: Session, touch: Touch, enrollment: Enrollment) -> datetime:
         """When the send window the touch is due in closes, in the contact's time."""
-        calendar, windows = self._calendar(session, touch, enrollment)
+        calendar, windows = self.calendar(session, touch, enrollment)
         return calendar.window_close(touch.due_at, windows)
 
     def next_slot(
@@ -63,14 +63,15 @@ class StageContext:
         enrollment: Enrollment,
         after: datetime | None = None,
     ) -> datetime:
-        calendar, windows = self._calendar(session, touch, enrollment)
+        calendar, windows = self.calendar(session, touch, enrollment)
         start = max(after or self.now, self.now)
         seed = f"{enrollment.id}/{touch.branch}/{touch.step_id}/{start.isoformat()}"
         return calendar.next_slot(start, windows, seed)
 
-    def _calendar(
+    def calendar(
         self, session: Session, touch: Touch, enrollment: Enrollment
     ) -> tuple[BusinessCalendar, list[tuple[time, time]]]:
+        """The contact's business calendar and the step's send windows."""
         contact = session.get(Contact, enrollment.contact_id)
         assert contact is not None
         sequence = self.sequences.get((enrollment.sequence_id, enrollment.sequence_version))
@@ -197,10 +198,10 @@ def deliver(session: Session, touch: Touch, ctx: StageContext) -> str:
             session, touch, text, "the text changed after approval", ctx.review, ctx.now
         )
         return "in_review"
-    if ctx.now >= ctx.window_close(session, touch, enrollment):
+    calendar, windows = ctx.calendar(session, touch, enrollment)
+    if ctx.now >= calendar.window_close(touch.due_at, windows):
         return _late(session, touch, enrollment, text, ctx)
     if touch.channel != "email":
-        calendar, _ = ctx._calendar(session, touch, enrollment)
         tasks.open_for_touch(session, touch, contact, account, text.body, calendar, ctx.now)
         return "task"
     if not contact.email:

@@ -4,6 +4,7 @@ left open past its day is shown as overdue, never dropped."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
@@ -125,7 +126,7 @@ def close(
 
 def list_tasks(
     session: Session,
-    today_of: Any,
+    today_of: Callable[[int], date],
     *,
     owner: str | None = None,
     state: str = "open",
