@@ -106,3 +106,10 @@ def test_return_dates_in_several_formats():
 def test_unreadable_input_is_refused_clearly(raw):
     with pytest.raises(UnreadableMessage):
         parse(raw)
+
+
+@pytest.mark.parametrize("value", ["<@>", "<a@", "<[>", "<a@b", "<", "<\x00@x>"])
+def test_a_broken_message_id_is_kept_as_written_not_raised(value):
+    raw = f"From: a@b.example\r\nMessage-ID: {value}\r\nIn-Reply-To: {value}\r\n\r\nHi\r\n"
+    inbound = parse(raw.encode())
+    assert classify(inbound).kind == "reply"

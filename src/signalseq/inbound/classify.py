@@ -22,7 +22,7 @@ from email import message_from_string, policy
 from email.message import EmailMessage, Message
 
 from signalseq.inbound.dates import return_date
-from signalseq.inbound.parse import Inbound, ids_in
+from signalseq.inbound.parse import Inbound, header, ids_in
 
 Kind = str  # bounce, soft_bounce, policy_block, delivery_report, complaint, auto_reply,
 #             unsubscribe, reply
@@ -119,7 +119,7 @@ def _original_ids(message: EmailMessage, text: str) -> tuple[str, ...]:
         payload = part.get_payload()
         inner = payload[0] if isinstance(payload, list) and payload else None
         if isinstance(inner, Message):
-            found += ids_in(str(inner.get("Message-ID", "")))
+            found += ids_in(header(inner, "Message-ID"))
     for part in _parts(message, "text/rfc822-headers"):
         content = part.get_payload(decode=True)
         if isinstance(content, bytes):
@@ -180,17 +180,21 @@ def _dsn(inbound: Inbound) -> Classification | None:
         return None
     originals = _original_ids(message, inbound.text)
     blocks = _delivery_fields(message) if report else []
-    recipients = [b for b in blocks if b.get("Final-Recipient") or b.get("Original-Recipient")]
+    recipients = [
+        b for b in blocks if header(b, "Final-Recipient") or header(b, "Original-Recipient")
+    ]
     if recipients:
         failed = next(
-            (b for b in recipients if str(b.get("Action", "")).strip().lower() == "failed"),
+            (b for b in recipients if header(b, "Action").lower() == "failed"),
             recipients[0],
         )
-        action = str(failed.get("Action", "failed")).strip().lower()
-        found = STATUS.search(str(failed.get("Status", "")))
+        action = (header(failed, "Action") or "failed").lower()
+        found = STATUS.search(header(failed, "Status"))
         status = found.group(0) if found else None
-        recipient = _address(str(failed.get("Final-Recipient") or failed.get("Original-Recipient")))
-        diagnostic = " ".join(str(failed.get("Diagnostic-Code", "")).split())[:200]
+        recipient = _address(
+            header(failed, "Final-Recipient") or header(failed, "Original-Recipient")
+        )
+        diagnostic = " ".join(header(failed, "Diagnostic-Code").split())[:200]
     else:  # a bounce in prose: the first status code and address it names
         found = STATUS.search(inbound.text)
         status = found.group(0) if found else None
@@ -230,9 +234,9 @@ def _complaint(inbound: Inbound) -> Classification | None:
         blocks = payload if isinstance(payload, list) else []
         for block in blocks:
             if isinstance(block, Message):
-                feedback = feedback or str(block.get("Feedback-Type", ""))
+                feedback = feedback or header(block, "Feedback-Type")
                 recipient = recipient or _address(
-                    str(block.get("Original-Rcpt-To", "") or block.get("Removal-Recipient", ""))
+                    header(block, "Original-Rcpt-To") or header(block, "Removal-Recipient")
                 )
         if isinstance(payload, str):
             found = re.search(r"(?im)^feedback-type:\s*(\S+)", payload)

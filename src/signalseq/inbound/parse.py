@@ -34,11 +34,14 @@ class Inbound:
     headers: dict[str, str] = field(default_factory=dict)  # lower-case names, first value
 
 
-def _header(message: Message, name: str) -> str:
+def header(message: Message, name: str) -> str:
+    """A header's text; one the policy cannot parse (a broken Message-ID, say) is
+    returned as written rather than raising."""
     try:
         value = message.get(name)
-    except Exception:  # a header the policy cannot parse: keep the raw text
-        value = message.get_all(name, [""])[0] if message.get_all(name) else None
+    except Exception:  # noqa: BLE001 - the email package raises several kinds here
+        wanted = name.lower()
+        value = next((v for k, v in message.raw_items() if k.lower() == wanted), None)
     return str(value or "").strip()
 
 
@@ -96,28 +99,28 @@ def parse(raw: bytes) -> Inbound:
     assert isinstance(message, EmailMessage)
     if not message.keys():
         raise UnreadableMessage("no headers: not an RFC 5322 message")
-    found = ids_in(_header(message, "Message-ID"))
+    found = ids_in(header(message, "Message-ID"))
     message_id = found[0] if found else f"<sha256.{hashlib.sha256(raw).hexdigest()}@signalseq>"
-    senders = getaddresses([_header(message, "From")])
+    senders = getaddresses([header(message, "From")])
     sender = senders[0][1].lower() if senders and "@" in senders[0][1] else None
-    recipients = [a.lower() for _n, a in getaddresses([_header(message, "To")]) if "@" in a]
+    recipients = [a.lower() for _n, a in getaddresses([header(message, "To")]) if "@" in a]
     try:
-        date = parsedate_to_datetime(_header(message, "Date")) if _header(message, "Date") else None
+        date = parsedate_to_datetime(header(message, "Date")) if header(message, "Date") else None
         if date is not None and date.tzinfo is None:
             date = None
     except (TypeError, ValueError, IndexError):
         date = None
-    references = ids_in(_header(message, "In-Reply-To")) + list(
-        reversed(ids_in(_header(message, "References")))
+    references = ids_in(header(message, "In-Reply-To")) + list(
+        reversed(ids_in(header(message, "References")))
     )
-    headers = {name.lower(): _header(message, name) for name in message}
+    headers = {name.lower(): header(message, name) for name in message}
     return Inbound(
         raw=raw,
         message=message,
         message_id=message_id[:500],
         from_address=sender,
         to_addresses=recipients,
-        subject=_header(message, "Subject")[:500],
+        subject=header(message, "Subject")[:500],
         date=date,
         references=references,
         text=body_text(message),
