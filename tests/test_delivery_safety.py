@@ -17,7 +17,7 @@ from sqlalchemy import select, update
 from tests.factories import enroll, outbox_delivery
 from tests.mail_servers import SmtpServer, mailbox_yaml, smtp_server  # noqa: F401
 
-from signalseq.clock import SimulatedClock
+from signalseq.clock import SimulatedClock, ensure_utc
 from signalseq.enrollments.engagement import record_event
 from signalseq.enrollments.models import Enrollment, Touch
 from signalseq.pipeline.tick import Pipeline
@@ -132,7 +132,7 @@ CHILD = """
 import sys
 from datetime import datetime
 from pathlib import Path
-from signalseq.clock import SimulatedClock
+from signalseq.clock import SimulatedClock, ensure_utc
 from signalseq.delivery.service import Delivery
 from signalseq.pipeline.tick import Pipeline
 from signalseq.rules.watcher import RulesWatcher
@@ -190,9 +190,16 @@ def test_a_worker_killed_between_sending_and_sent_leaves_unknown_never_resent(
     (row,) = json.loads(listed.stdout)
     assert row["state"] == "unknown" and row["contact"] == "r0@race.example"
     assert row["message_id"] == smtp_server.handler.received[0].message["Message-ID"]
-    done = run_cli("delivery", "reconcile", str(row["touch"]), "--as", "sent", "--by", "ops")
+    # a person settles it a day later, on the pipeline's clock; the next step still
+    # counts from when the message went out, not from the reconcile
+    clock.advance(timedelta(days=1))
+    done = run_cli("--now", clock.now().isoformat(), "delivery", "reconcile", str(row["touch"]),
+                   "--as", "sent", "--by", "ops")  # fmt: skip
     assert done.exit_code == 0 and "is now sent" in done.stdout
-    clock.advance(timedelta(days=2))
+    with store.database.unit_of_work(read_only=True) as session:
+        first = session.get(Touch, row["touch"])
+        assert ensure_utc(first.sent_at) == LATE_MONDAY_NY, "sent when it left, not when settled"
+    clock.advance(timedelta(days=1))
     for _ in range(3):
         pipeline(store, root, clock, tmp_path, worker="w2").tick()
         clock.advance(timedelta(hours=1))

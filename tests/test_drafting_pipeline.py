@@ -42,6 +42,7 @@ def funded(store, make_workspace):
         signal = Signal(
             kind="funding",
             occurred_at=MONDAY,
+            ingested_at=MONDAY,
             source="test",
             source_event_id="1",
             dedupe_key="1",

@@ -53,9 +53,9 @@ def scenario(store):
             s.flush()
             people[name] = person.id
         funding = Signal(kind="funding", occurred_at=T0, source="news", source_event_id="1",
-                         dedupe_key="f1", account_id=account.id)  # fmt: skip
+                         dedupe_key="f1", account_id=account.id, ingested_at=T0)  # fmt: skip
         visit = Signal(kind="website_visit", occurred_at=T0, source="web", source_event_id="2",
-                       dedupe_key="v1", account_id=account.id)  # fmt: skip
+                       dedupe_key="v1", account_id=account.id, ingested_at=T0)  # fmt: skip
         s.add_all([funding, visit])
         s.flush()
         enrollments, touches = {}, {}

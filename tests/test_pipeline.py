@@ -213,9 +213,12 @@ def test_a_reply_stops_the_enrollment_and_nothing_more_is_sent(store, world, run
     run(store, root, outbox, days=2)  # opener and connect are out
     replied = ids[2]
     contact_id = enrollment(store, replied).contact_id
-    result = run_cli("events", "add", "replied", "--contact", contact_id)
-    assert result.exit_code == 0, result.output
+    # the reply comes in on the simulation's clock: the moment the two days ended
     at = datetime(2026, 11, 25, 0, 0, tzinfo=UTC)
+    result = run_cli(
+        "--now", "2026-11-25T00:00:00", "events", "add", "replied", "--contact", contact_id
+    )
+    assert result.exit_code == 0, result.output
     run(store, root, outbox, days=30, start=at)
     row = enrollment(store, replied)
     assert (row.state, row.exit_reason) == ("exited", "replied")
@@ -224,6 +227,7 @@ def test_a_reply_stops_the_enrollment_and_nothing_more_is_sent(store, world, run
     assert {t[2] for t in touches(store, replied)} == {"sent", "cancelled"}
     listed = json.loads(run_cli("events", "list", "--json").stdout)
     assert listed[0]["outcome"].startswith("replied: #") and listed[0]["applied_at"]
+    assert listed[0]["occurred_at"] == "2026-11-25T00:00:00+00:00"
     assert enrollment(store, ids[0]).state == "completed", "the others ran on"
 
 
@@ -248,7 +252,11 @@ def test_suppression_is_checked_again_at_send(store, world, make_workspace):
     # 23 November is Labour Thanksgiving Day in Japan: Tokyo's opener waits for Tuesday
     assert [touches(store, i)[0][2] for i in ids] == ["in_review"] * 4 + ["scheduled"]
     with store.database.unit_of_work() as session:
-        session.add(SuppressionEntry(kind="domain", value="co-jp.com", reason="complaint"))
+        session.add(
+            SuppressionEntry(
+                kind="domain", value="co-jp.com", reason="complaint", created_at=MONDAY
+            )
+        )
     # openers whose send window closed while in review wait for their next window
     # (Kolkata's: Wednesday, after a holiday), so the reviewer's day runs into Wednesday
     run(store, root, outbox, days=2, start=MONDAY + timedelta(days=1), approve=True)
@@ -365,7 +373,7 @@ def test_versions_are_pinned_and_migrated_by_step_id(store, world, run_cli):
 def test_run_once_and_simulate_from_the_cli(store, world, run_cli, monkeypatch, tmp_path):
     root, ids, _outbox = world
     monkeypatch.setenv("SIGNALSEQ_OUTBOX_DIR", str(tmp_path / "real-outbox"))
-    once = run_cli("run", "--once", "--json")
+    once = run_cli("--now", "2026-11-23T00:00:00", "run", "--once", "--json")
     assert once.exit_code == 0, once.output
     report = json.loads(once.stdout)
     assert report["plan"]["scheduled"] == 5 and report["interrupted"] is False
@@ -378,7 +386,7 @@ def test_run_once_and_simulate_from_the_cli(store, world, run_cli, monkeypatch, 
     text = run_cli("simulate", "--days", "1", "--start", "2026-12-20")
     assert "simulated" in text.stdout and "enrollments: completed 5" in text.stdout
     monkeypatch.setenv("SIGNALSEQ_SMTP_HOST", "smtp.example.com")
-    refused = run_cli("run", "--once")
+    refused = run_cli("--now", "2026-11-23T00:00:00", "run", "--once")
     assert refused.exit_code == 1 and "SIGNALSEQ_PUBLIC_URL must be the https://" in refused.stderr
     assert "Traceback" not in refused.stderr
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import io
+from datetime import UTC, datetime
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -143,7 +144,7 @@ def test_any_contacts_csv_imports_whole_rows_or_rejects_them(store, tmp_path, ro
         before = session.scalar(select(func.count()).select_from(Contact))
     try:
         with store.database.unit_of_work() as session:
-            report = import_contacts(session, path)
+            report = import_contacts(session, path, datetime(2026, 1, 5, tzinfo=UTC))
     except SignalseqError:
         with store.database.unit_of_work(read_only=True) as session:
             after = session.scalar(select(func.count()).select_from(Contact))

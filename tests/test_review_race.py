@@ -14,7 +14,7 @@ from tests.review_support import ALICE, BOB, pending, queue_world  # noqa: F401
 from tests.test_pipeline import world  # noqa: F401
 
 from signalseq.clock import SimulatedClock
-from signalseq.drafting.models import Draft, content_sha256
+from signalseq.drafting.models import Draft, DraftRevision, content_sha256
 from signalseq.enrollments.models import Touch
 from signalseq.errors import ConflictError, PermissionDenied
 from signalseq.pipeline.tick import Pipeline
@@ -96,7 +96,17 @@ def test_reviewers_and_a_worker_race_without_double_approvals_or_stale_sends(
             .group_by(AuditEntry.item_id, AuditEntry.draft_version)
         ).all()
         sent = session.scalars(select(Touch).where(Touch.state == "sent")).all()
-        drafts = {d.touch_id: d for d in session.scalars(select(Draft))}
+        approved: dict[int, set[str]] = {}
+        for touch_id, sha in session.execute(
+            select(AuditEntry.touch_id, AuditEntry.content_sha256).where(
+                AuditEntry.action == "approved"
+            )
+        ):
+            approved.setdefault(touch_id, set()).add(sha)
+        first_drafts = {
+            r.touch_id: r
+            for r in session.scalars(select(DraftRevision).where(DraftRevision.version == 1))
+        }
         decided = session.scalar(
             select(func.count()).select_from(ReviewItem).where(ReviewItem.state == "approved")
         )
@@ -104,13 +114,17 @@ def test_reviewers_and_a_worker_race_without_double_approvals_or_stale_sends(
     assert decided <= len(items)
     assert sent, "approved touches went out while the race ran"
     for touch in sent:
+        # what went out, read from the file, against what a reviewer approved (the text
+        # may change again after the send: the current draft proves nothing)
         message = message_from_bytes(
             queue_world.outbox.joinpath(f"touch-{touch.id:08d}.eml").read_bytes(),
             policy=policy.default,
         )
         text = message.get_body(("plain",)).get_content().replace("\r\n", "\n")
-        draft = drafts[touch.id]
-        assert draft.approved_sha256 == content_sha256(draft.subject, draft.body)
-        assert text.startswith(draft.body.rstrip()), "what went out is the approved text"
-        if touch.id in changed:
-            assert "changed after review" in text, "sent only after the change was approved again"
+        first = first_drafts[touch.id]
+        bodies = [first.body, first.body + "\n\nP.S. changed after review"]
+        (body,) = [b for b in bodies if content_sha256(first.subject, b) == touch.sent_sha256]
+        assert message["Subject"] == first.subject and text.startswith(body.rstrip())
+        assert touch.sent_sha256 in approved.get(touch.id, set()), "sent only as approved"
+        if "changed after review" in text:
+            assert touch.id in changed

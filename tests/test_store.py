@@ -47,19 +47,30 @@ def test_datetimes_come_back_in_utc(store):
         assert loaded.created_at.astimezone(UTC).hour == 23
 
 
+SEEN = datetime(2026, 3, 29, 1, 30, tzinfo=UTC)
+
+
 def test_a_rejected_record_seen_again_is_kept_once_and_reopened_after_resolution(store):
     with store.database.unit_of_work() as session:
         first = deadletters.record(
-            session, source="feed:x", kind="entry", raw="<bad/>", reason="no title"
+            session, source="feed:x", kind="entry", raw="<bad/>", reason="no title", now=SEEN
         )
         again = deadletters.record(
-            session, source="feed:x", kind="entry", raw="<bad/>", reason="no title"
+            session, source="feed:x", kind="entry", raw="<bad/>", reason="no title", now=SEEN
         )
         assert again.id == first.id
-        first.resolved_at = datetime.now(UTC)
+        assert first.created_at == SEEN, "the time it was seen, by the injected clock"
+        first.resolved_at = SEEN + timedelta(hours=1)
     with store.database.unit_of_work() as session:
         assert deadletters.list_open(session) == []
-        deadletters.record(session, source="feed:x", kind="entry", raw="<bad/>", reason="still bad")
+        deadletters.record(
+            session,
+            source="feed:x",
+            kind="entry",
+            raw="<bad/>",
+            reason="still bad",
+            now=SEEN + timedelta(days=1),
+        )
     with store.database.unit_of_work() as session:
         (letter,) = deadletters.list_open(session)
         assert letter.reason == "still bad"

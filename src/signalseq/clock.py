@@ -36,6 +36,13 @@ class SimulatedClock:
         self._now = moment.astimezone(UTC)
 
 
+def clock_for(fixed: datetime | None) -> Clock:
+    """The one clock a command or a server runs on: the system's, or, with ``--now`` /
+    ``SIGNALSEQ_NOW``, that moment held for the whole invocation (scripted runs, replays,
+    a test driving the CLI beside a simulation)."""
+    return SimulatedClock(fixed) if fixed is not None else SystemClock()
+
+
 def ensure_utc(moment: datetime) -> datetime:
     """Treat naive datetimes (as SQLite returns them) as UTC."""
     if moment.tzinfo is None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import datetime
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
@@ -14,6 +15,7 @@ from typing import Literal
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from signalseq.clock import ensure_utc
 from signalseq.errors import ConfigError
 
 STATE_DIR = ".signalseq"
@@ -129,6 +131,11 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         default="WARNING", description="Log level of the CLI and workers."
     )
+    now: datetime | None = Field(
+        default=None,
+        description="Run every command as if it were this moment (ISO 8601; UTC when no "
+        "offset is given): scripted runs, replays and tests. Unset: the system clock.",
+    )
 
     @field_validator("database_url")
     @classmethod
@@ -145,6 +152,11 @@ class Settings(BaseSettings):
         if not value.startswith(("https://", "http://")):
             raise ValueError("public_url must start with https:// (or http:// for a demo)")
         return value.rstrip("/")
+
+    @field_validator("now")
+    @classmethod
+    def _aware_now(cls, value: datetime | None) -> datetime | None:
+        return ensure_utc(value) if value is not None else None
 
     @property
     def workspace_path(self) -> Path:

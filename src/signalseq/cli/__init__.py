@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sys
 import traceback
+from datetime import datetime
 from pathlib import Path
 
 import typer
@@ -31,7 +32,8 @@ from signalseq.cli import (
     user_cmds,
     workspace_cmds,
 )
-from signalseq.cli.context import CliState
+from signalseq.cli.context import DATETIME_FORMATS, CliState
+from signalseq.clock import ensure_utc
 from signalseq.errors import SignalseqError, ValidationFailed
 
 app = typer.Typer(
@@ -60,11 +62,23 @@ def root(
         None, "--database-url", help="Database URL (default: $SIGNALSEQ_DATABASE_URL)."
     ),
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks on errors."),
+    now: datetime | None = typer.Option(
+        None,
+        "--now",
+        formats=DATETIME_FORMATS,
+        help="Run as if it were this moment (UTC unless an offset is given; default: "
+        "$SIGNALSEQ_NOW, else the system clock).",
+    ),
     version: bool = typer.Option(
         False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
     ),
 ) -> None:
-    ctx.obj = CliState(workspace=workspace, database_url=database_url, debug=debug)
+    ctx.obj = CliState(
+        workspace=workspace,
+        database_url=database_url,
+        debug=debug,
+        now=ensure_utc(now) if now else None,
+    )
     ctx.call_on_close(ctx.obj.close)
 
 

@@ -8,6 +8,8 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +17,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from signalseq.clock import Clock, clock_for
 from signalseq.settings import Settings, load_settings
 from signalseq.store.db import Database
 
@@ -33,6 +36,7 @@ class CliState:
     workspace: Path | None = None
     database_url: str | None = None
     debug: bool = False
+    now: datetime | None = None
     _settings: Settings | None = field(default=None, repr=False)
     _database: Database | None = field(default=None, repr=False)
 
@@ -41,6 +45,11 @@ class CliState:
         if self._settings is None:
             self._settings = load_settings(workspace=self.workspace, database_url=self.database_url)
         return self._settings
+
+    @cached_property
+    def clock(self) -> Clock:
+        """The one clock of this invocation, handed to every service it calls."""
+        return clock_for(self.now or self.settings.now)
 
     @property
     def database(self) -> Database:

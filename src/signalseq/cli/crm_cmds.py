@@ -22,7 +22,7 @@ import_app = typer.Typer(
 accounts_app = typer.Typer(help="Accounts (companies).", no_args_is_help=True)
 contacts_app = typer.Typer(help="Contacts (people).", no_args_is_help=True)
 
-ImportFn = Callable[[Session, Path, Callable[[int], None] | None], ImportReport]
+ImportFn = Callable[[Session, Path, datetime, Callable[[int], None] | None], ImportReport]
 
 
 def _run_import(ctx: typer.Context, path: Path, run: ImportFn, as_json: bool, strict: bool) -> None:
@@ -33,7 +33,7 @@ def _run_import(ctx: typer.Context, path: Path, run: ImportFn, as_json: bool, st
         cli.database.unit_of_work() as session,
         progress_bar(f"importing {path.name}", max(count_lines(path) - 1, 0)) as advance,
     ):
-        report = run(session, path, advance)
+        report = run(session, path, cli.clock.now(), advance)
     if as_json:
         print_json(report.as_dict())
     else:
@@ -113,12 +113,12 @@ def account_facts(
     as_json: bool = typer.Option(False, "--json", help="Print as JSON."),
 ) -> None:
     """Show the rolling signal counts rules see for an account, as of a moment."""
-    from signalseq.clock import SystemClock, ensure_utc
+    from signalseq.clock import ensure_utc
     from signalseq.normalize.domains import normalize_domain
     from signalseq.signals.aggregates import AGGREGATE_FACTS, account_aggregates
 
     cli = state(ctx)
-    moment = ensure_utc(as_of) if as_of else SystemClock().now()
+    moment = ensure_utc(as_of) if as_of else cli.clock.now()
     with cli.database.unit_of_work() as session:
         account = repository.account_by_domain(session, normalize_domain(domain) or domain)
         if account is None:

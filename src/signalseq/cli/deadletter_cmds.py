@@ -56,13 +56,12 @@ def retry(
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
 ) -> None:
     """Parse open dead letters again (after fixing a connector or its input)."""
-    from signalseq.clock import SystemClock
     from signalseq.signals.service import retry_dead_letters
     from signalseq.workspace.loader import load_workspace
 
     cli = state(ctx)
     workspace = load_workspace(cli.settings.workspace_path)
-    report = retry_dead_letters(cli.database, workspace, SystemClock(), source=source)
+    report = retry_dead_letters(cli.database, workspace, cli.clock, source=source)
     if as_json:
         print_json(report.as_dict())
         return

@@ -7,7 +7,6 @@ from rich.console import Console
 from rich.table import Table
 
 from signalseq.cli.context import print_json, state
-from signalseq.clock import SystemClock
 from signalseq.decisions import explain as explain_service
 from signalseq.decisions.service import DecideReport, decide_pending
 from signalseq.workspace.loader import load_workspace
@@ -39,7 +38,7 @@ def register(app: typer.Typer) -> None:
         """Run the trigger rules and contact policy over undecided signals; enroll."""
         cli = state(ctx)
         workspace = load_workspace(cli.settings.workspace_path)
-        report = decide_pending(cli.database, workspace, SystemClock(), limit=limit)
+        report = decide_pending(cli.database, workspace, cli.clock, limit=limit)
         if as_json:
             print_json(report.as_dict())
         else:

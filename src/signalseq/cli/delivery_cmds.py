@@ -7,7 +7,6 @@ import typer
 from rich.table import Table
 
 from signalseq.cli.context import CliState, print_json, state
-from signalseq.clock import SystemClock
 from signalseq.delivery import service, throttle
 from signalseq.delivery.mailboxes import Mailbox
 from signalseq.errors import UsageError
@@ -69,7 +68,7 @@ def reconcile(
     """Settle a touch whose fate is unknown (a worker stopped mid-send)."""
     cli = state(ctx)
     with cli.database.unit_of_work() as session:
-        row = service.reconcile(session, touch, resolution, actor, SystemClock().now())
+        row = service.reconcile(session, touch, resolution, actor, cli.clock.now())
         now_state = row.state
     cli.out.print(f"touch #{touch} is now {now_state}")
 
@@ -82,7 +81,7 @@ def mailboxes(
     cli = state(ctx)
     boxes, zone = _mailboxes(cli)
     with cli.database.unit_of_work() as session:
-        rows = service.mailbox_rows(session, boxes, zone, SystemClock().now())
+        rows = service.mailbox_rows(session, boxes, zone, cli.clock.now())
     if as_json:
         print_json(rows)
         return

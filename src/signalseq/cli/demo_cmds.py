@@ -140,7 +140,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Run the demo on the workspace's sample data (SQLite, offline drafter, outbox)."""
         cli = state(ctx)
-        report = run_demo(cli.settings, cli.database)
+        report = run_demo(cli.settings, cli.database, cli.clock)
         if as_json:
             print_json(report.as_dict())
         else:

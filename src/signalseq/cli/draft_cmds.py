@@ -10,7 +10,6 @@ from rich.markup import escape
 from rich.table import Table
 
 from signalseq.cli.context import print_json, state
-from signalseq.clock import SystemClock
 from signalseq.drafting import service as drafting
 from signalseq.enrollments.models import Touch
 from signalseq.errors import NotFoundError
@@ -33,7 +32,7 @@ def preview(
         touch = session.get(Touch, touch_id)
         if touch is None:
             raise NotFoundError(f"no touch {touch_id}")
-        job = drafting.prepare(session, touch, rules.prompts, SystemClock().now())
+        job = drafting.prepare(session, touch, rules.prompts, cli.clock.now())
     data: dict[str, Any] = {
         "touch_id": touch_id,
         "prompt": {

@@ -8,7 +8,7 @@ import typer
 from rich.table import Table
 
 from signalseq.cli.context import DATETIME_FORMATS, print_json, state
-from signalseq.clock import SystemClock, ensure_utc
+from signalseq.clock import ensure_utc
 from signalseq.enrollments import service
 
 enrollments_app = typer.Typer(
@@ -68,9 +68,7 @@ def pause(
     """Pause an enrollment (by hand, or until a date)."""
     cli = state(ctx)
     with cli.database.unit_of_work() as session:
-        service.pause(
-            session, enrollment_id, ensure_utc(until) if until else None, SystemClock().now()
-        )
+        service.pause(session, enrollment_id, ensure_utc(until) if until else None, cli.clock.now())
     cli.out.print(
         f"enrollment #{enrollment_id} paused" + (f" until {until:%Y-%m-%d}" if until else "")
     )
@@ -83,7 +81,7 @@ def resume(
     """Resume a paused enrollment; touches that fell due meanwhile move to after now."""
     cli = state(ctx)
     with cli.database.unit_of_work() as session:
-        service.resume(session, enrollment_id, SystemClock().now())
+        service.resume(session, enrollment_id, cli.clock.now())
     cli.out.print(f"enrollment #{enrollment_id} resumed")
 
 
@@ -94,7 +92,7 @@ def exit_enrollment(
     """Exit an enrollment by hand; every touch not yet sent is cancelled."""
     cli = state(ctx)
     with cli.database.unit_of_work() as session:
-        cancelled = service.exit_by_hand(session, enrollment_id, SystemClock().now())
+        cancelled = service.exit_by_hand(session, enrollment_id, cli.clock.now())
     cli.out.print(f"enrollment #{enrollment_id} exited; {cancelled} unsent touch(es) cancelled")
 
 
@@ -105,7 +103,7 @@ def skip_step(
     """Skip the step in flight; the next one is planned on the next tick."""
     cli = state(ctx)
     with cli.database.unit_of_work() as session:
-        touch = service.skip_step(session, enrollment_id, SystemClock().now())
+        touch = service.skip_step(session, enrollment_id, cli.clock.now())
     cli.out.print(f"enrollment #{enrollment_id}: step {touch.step_id} skipped")
 
 

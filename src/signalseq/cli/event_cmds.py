@@ -11,7 +11,7 @@ from rich.table import Table
 from sqlalchemy import select
 
 from signalseq.cli.context import print_json, state
-from signalseq.clock import SystemClock, ensure_utc
+from signalseq.clock import ensure_utc
 from signalseq.enrollments.engagement import EVENT_KINDS, record_event
 from signalseq.enrollments.models import EngagementEvent
 from signalseq.errors import UsageError
@@ -44,7 +44,7 @@ def add(
         event = record_event(
             session,
             kind=kind,
-            at=SystemClock().now(),
+            at=cli.clock.now(),
             contact_id=contact,
             enrollment_id=enrollment,
             touch_id=touch,

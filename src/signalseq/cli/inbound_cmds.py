@@ -10,7 +10,6 @@ from rich.console import Console
 from rich.table import Table
 
 from signalseq.cli.context import print_json, state
-from signalseq.clock import SystemClock
 from signalseq.errors import UsageError
 from signalseq.inbound import runner
 from signalseq.inbound.service import list_messages
@@ -41,7 +40,7 @@ def poll(
     every tick)."""
     cli = state(ctx)
     rules = RulesWatcher(cli.settings.workspace_path).current()
-    reports = runner.poll(cli.database, cli.settings, rules, SystemClock())
+    reports = runner.poll(cli.database, cli.settings, rules, cli.clock)
     if not reports:
         raise UsageError(
             "no mailbox has IMAP configured (SIGNALSEQ_IMAP_HOST or delivery/mailboxes.yaml)"
@@ -77,7 +76,7 @@ def import_files(
             raise UsageError(f"{path}: no such file")
     cli = state(ctx)
     rules = RulesWatcher(cli.settings.workspace_path).current()
-    results = runner.import_files(cli.database, cli.settings, rules, SystemClock(), files)
+    results = runner.import_files(cli.database, cli.settings, rules, cli.clock, files)
     _print_results(cli.out, [r.as_dict() for r in results], as_json, f"{len(results)} message(s)")
 
 

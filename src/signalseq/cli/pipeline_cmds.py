@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from signalseq.cli.context import DATETIME_FORMATS, CliState, print_json, progress_bar, state
-from signalseq.clock import SystemClock, ensure_utc
+from signalseq.clock import ensure_utc
 from signalseq.delivery.service import Delivery
 from signalseq.drafting.service import drafter_from_settings
 from signalseq.errors import ConfigError
@@ -35,7 +35,7 @@ def _pipeline(cli: CliState) -> Pipeline:
     problems = delivery.problems(mailboxes, rules.prompts.sender)
     if problems:
         raise ConfigError(problems[0])
-    clock = SystemClock()
+    clock = cli.clock
 
     def read_inbound() -> None:
         current = watcher.current()
@@ -163,7 +163,7 @@ def _simulate(
     outbox: Path | None,
     do_tasks: bool,
 ) -> SimulationReport:
-    begin = ensure_utc(start) if start else SystemClock().now()
+    begin = ensure_utc(start) if start else cli.clock.now()
     with progress_bar("simulating", days * 24) as advance:
         last = [begin]
 

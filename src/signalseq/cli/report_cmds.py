@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from signalseq.cli.context import DATETIME_FORMATS, print_json, state
-from signalseq.clock import SystemClock, ensure_utc
+from signalseq.clock import ensure_utc
 from signalseq.errors import UsageError
 from signalseq.metrics.repository import Filters
 from signalseq.metrics.service import Report, build_report
@@ -145,7 +145,7 @@ def register(app: typer.Typer) -> None:
         cli = state(ctx)
         filters = Filters(ensure_utc(since) if since else None, sequence, rule)
         with cli.database.unit_of_work(read_only=True) as session:
-            report = build_report(session, filters, SystemClock().now())
+            report = build_report(session, filters, cli.clock.now())
         if as_json:
             print_json(report.as_dict())
         elif as_csv:

@@ -10,7 +10,6 @@ from rich.table import Table
 from sqlalchemy import func, select
 
 from signalseq.cli.context import print_json, state
-from signalseq.clock import SystemClock
 from signalseq.enrollments import migration
 from signalseq.enrollments.models import Enrollment
 from signalseq.sequences import catalog
@@ -98,7 +97,7 @@ def migrate(
             catalog.all_versions(workspace),
             sequence_id,
             to,
-            SystemClock().now(),
+            cli.clock.now(),
             from_version=from_version,
         )
     if as_json:
@@ -125,9 +124,7 @@ def retire(
     """Exit every running enrollment of a sequence (reason: sequence_retired)."""
     cli = state(ctx)
     with cli.database.unit_of_work() as session:
-        exited, cancelled = migration.retire(
-            session, sequence_id, SystemClock().now(), version=version
-        )
+        exited, cancelled = migration.retire(session, sequence_id, cli.clock.now(), version=version)
     cli.out.print(f"{exited} enrollment(s) exited; {cancelled} unsent touch(es) cancelled")
 
 

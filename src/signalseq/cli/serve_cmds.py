@@ -20,6 +20,6 @@ def register(app: typer.Typer) -> None:
         from signalseq.web.app import create_app
 
         cli = state(ctx)
-        application = create_app(cli.settings, cli.database)
+        application = create_app(cli.settings, cli.database, cli.clock)
         cli.err.print(f"signalseq serving on http://{host}:{port} (API docs at /docs)")
         uvicorn.run(application, host=host, port=port, log_level=cli.settings.log_level.lower())

@@ -9,7 +9,6 @@ from rich.console import Console
 from rich.table import Table
 
 from signalseq.cli.context import print_json, progress_bar, state
-from signalseq.clock import SystemClock
 from signalseq.signals import repository
 from signalseq.signals import service as signal_service
 from signalseq.signals.ingest import SourceReport
@@ -68,7 +67,7 @@ def register(app: typer.Typer) -> None:
         cli = state(ctx)
         workspace = load_workspace(cli.settings.workspace_path)
         reports = signal_service.ingest(
-            cli.database, workspace, SystemClock(), source=source, progress=progress_bar
+            cli.database, workspace, cli.clock, source=source, progress=progress_bar
         )
         if as_json:
             print_json([r.as_dict() for r in reports])

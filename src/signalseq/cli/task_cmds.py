@@ -7,7 +7,6 @@ import typer
 from rich.table import Table
 
 from signalseq.cli.context import print_json, state
-from signalseq.clock import SystemClock
 from signalseq.enrollments.service import Calendars
 from signalseq.rules.watcher import RulesWatcher
 from signalseq.tasks import service
@@ -30,7 +29,7 @@ def list_cmd(
     """Tasks, oldest day first; overdue ones are flagged, never dropped."""
     cli = state(ctx)
     config = RulesWatcher(cli.settings.workspace_path).current().workspace.config
-    now = SystemClock().now()
+    now = cli.clock.now()
     with cli.database.unit_of_work() as session:
         calendars = Calendars(session, config.default_timezone, config.default_country)
         rows = service.list_tasks(
@@ -58,7 +57,7 @@ def list_cmd(
 def _close(ctx: typer.Context, task_id: int, outcome: str, actor: str, note: str | None) -> None:
     cli = state(ctx)
     with cli.database.unit_of_work() as session:
-        task = service.close(session, task_id, outcome, actor, note, SystemClock().now())
+        task = service.close(session, task_id, outcome, actor, note, cli.clock.now())
         title = task.title
     cli.out.print(f"task #{task_id} {outcome}: {title}")
 

@@ -12,7 +12,6 @@ from rich.table import Table
 from signalseq.auth import service
 from signalseq.auth.models import ROLES
 from signalseq.cli.context import print_json, state
-from signalseq.clock import SystemClock
 from signalseq.errors import UsageError
 
 user_app = typer.Typer(help="People who sign in to the review web app.", no_args_is_help=True)
@@ -49,7 +48,7 @@ def add(
     cli = state(ctx)
     password, generated = _password(password_stdin)
     with cli.database.unit_of_work() as session:
-        user = service.add_user(session, username, password, role, SystemClock().now())
+        user = service.add_user(session, username, password, role, cli.clock.now())
         name = user.username
     cli.out.print(f"user {name} added ({role})")
     if generated:

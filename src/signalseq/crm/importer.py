@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -87,8 +88,10 @@ class _Importer:
         kind: str,
         columns: dict[str, tuple[str, ...]],
         required: tuple[str, ...],
+        now: datetime,
     ):
         self.session = session
+        self.now = now
         self.path = path
         self.display = str(path)
         self.kind = kind
@@ -118,6 +121,7 @@ class _Importer:
             raw=record.raw(),
             reason=f"{field_name}: {message}",
             location=f"{self.path.name}:{record.line}",
+            now=self.now,
         )
 
     def duplicate_of(self, record: CsvRecord, keys: dict[str, str | None]) -> int | None:
@@ -151,8 +155,10 @@ class _Importer:
             setattr(self.report, outcome, getattr(self.report, outcome) + 1)
 
 
-def import_accounts(session: Session, path: Path, progress: Progress | None = None) -> ImportReport:
-    importer = _Importer(session, path, "accounts", ACCOUNT_COLUMNS, ("domain", "crm_id"))
+def import_accounts(
+    session: Session, path: Path, now: datetime, progress: Progress | None = None
+) -> ImportReport:
+    importer = _Importer(session, path, "accounts", ACCOUNT_COLUMNS, ("domain", "crm_id"), now)
 
     def upsert(row: Row) -> str:
         values = account_values(row)
@@ -185,9 +191,11 @@ def import_accounts(session: Session, path: Path, progress: Progress | None = No
     return importer.run(upsert, progress)
 
 
-def import_contacts(session: Session, path: Path, progress: Progress | None = None) -> ImportReport:
+def import_contacts(
+    session: Session, path: Path, now: datetime, progress: Progress | None = None
+) -> ImportReport:
     importer = _Importer(
-        session, path, "contacts", CONTACT_COLUMNS, ("email", "linkedin_url", "crm_id")
+        session, path, "contacts", CONTACT_COLUMNS, ("email", "linkedin_url", "crm_id"), now
     )
     account_ids: dict[tuple[str, str], int | None] = {}
 

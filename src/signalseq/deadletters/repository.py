@@ -10,7 +10,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from signalseq.deadletters.models import DeadLetter
-from signalseq.store.base import utcnow
 
 
 def fingerprint(kind: str, raw: str) -> str:
@@ -25,12 +24,11 @@ def record(
     raw: str,
     reason: str,
     location: str | None = None,
-    now: datetime | None = None,
+    now: datetime,
 ) -> DeadLetter:
     """Keep a rejected record. The same raw input from the same source is kept once:
     seeing it again changes nothing (a re-run import or a re-polled feed adds no noise),
     unless it had been resolved, in which case it is reopened with the new reason."""
-    now = now or utcnow()
     raw = raw.replace("\x00", "\\x00")  # PostgreSQL text cannot hold NUL; keep it visible
     key = fingerprint(kind, raw)
     existing = session.scalar(

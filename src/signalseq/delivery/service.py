@@ -1,15 +1,16 @@
 """Sending one email touch at most once.
 
-1. **Reserve** (the touch's unit of work, enrollment locked): the stage re-checks the
-   enrollment, stops not yet applied, suppression, the approved text and the send
-   window; then the mailbox's throttle grants a slot, the message is built and the
+1. **Reserve** (the touch's unit of work, enrollment locked): the pre-send check
+   (:mod:`signalseq.delivery.presend`: the enrollment runs, no stop waits to be applied,
+   the address is not suppressed, the text is the one approved, the window is open)
+   passes; then the mailbox's throttle grants a slot, the message is built and the
    touch is marked ``sending`` with its Message-ID — and committed.
 2. **Send** (:func:`send_reserved`, a second unit of work): the enrollment is locked
-   again and the stops re-checked, then the message goes out while the lock is held,
-   so a reply recorded meanwhile waits for the outcome instead of racing it. The touch
-   ends ``sent``, back to ``approved`` (refused before the data: retried later),
-   ``failed`` (refused for good) or ``unknown`` (the connection failed while the data
-   was on its way).
+   again and the same check runs on the message as built, then it goes out while the
+   lock is held, so a reply recorded meanwhile waits for the outcome instead of racing
+   it. The touch ends ``sent``, back to ``approved`` (refused before the data, or by the
+   check: the next tick moves it on), ``failed`` (refused for good), ``cancelled`` (a
+   stop) or ``unknown`` (the connection failed while the data was on its way).
 3. A worker killed between 1 and 2's commit leaves ``sending``; when its lease expires
    :func:`settle_abandoned` marks the touch ``unknown``, listed for a person to
    reconcile (:func:`reconcile`) and never re-sent on its own.
@@ -18,28 +19,29 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from signalseq.clock import ensure_utc
 from signalseq.crm.models import Account, Contact
-from signalseq.delivery import throttle
+from signalseq.delivery import presend, throttle
 from signalseq.delivery.mailboxes import Mailbox, workspace_mailboxes
 from signalseq.delivery.message import Letter, build, new_message_id
 from signalseq.delivery.transport import SendResult, Transports
 from signalseq.delivery.unsubscribe import links, make_token
-from signalseq.drafting.models import Draft
+from signalseq.drafting.models import Draft, content_sha256
 from signalseq.drafting.sender import SenderProfile
 from signalseq.enrollments import lifecycle
-from signalseq.enrollments.engagement import EXITS, record_event
-from signalseq.enrollments.models import EngagementEvent, Enrollment, Touch
+from signalseq.enrollments.engagement import record_event
+from signalseq.enrollments.models import Enrollment, Touch, Transition
 from signalseq.errors import ConflictError, NotFoundError, UsageError
-from signalseq.policy import suppression
 from signalseq.policy.schema import PolicyFile
 from signalseq.settings import Settings
 from signalseq.workspace.loader import Workspace
@@ -205,17 +207,7 @@ def reserve(
     return Reserved(touch.id, mailbox, letter)
 
 
-def pending_stop(session: Session, contact_id: int) -> str | None:
-    """A reply, meeting, unsubscribe or bounce recorded and not applied yet."""
-    return session.scalar(
-        select(EngagementEvent.kind)
-        .where(
-            EngagementEvent.contact_id == contact_id,
-            EngagementEvent.applied_at.is_(None),
-            EngagementEvent.kind.in_(EXITS),
-        )
-        .limit(1)
-    )
+WindowClose = Callable[[Session, Touch, Enrollment], datetime]  # when its send window shuts
 
 
 def send_reserved(
@@ -223,10 +215,13 @@ def send_reserved(
     reserved: Reserved,
     delivery: Delivery,
     policy: PolicyFile,
+    window_close: WindowClose,
     worker: str,
     now: datetime,
 ) -> str:
-    """Step 2: check once more under the enrollment's lock, send, record the outcome."""
+    """Step 2: the pre-send check once more under the enrollment's lock, then send and
+    record the outcome. Refused now, the touch is cancelled (a stop) or goes back to
+    ``approved`` for the next tick's check to move on (changed text, a closed window)."""
     touch = session.get(Touch, reserved.touch_id, with_for_update=True)
     if touch is None or touch.state != "sending" or touch.lease_owner != worker:
         return "lost"  # settled by someone else meanwhile
@@ -237,25 +232,24 @@ def send_reserved(
     contact = session.get(Contact, enrollment.contact_id)
     assert contact is not None
     account = session.get(Account, enrollment.account_id) if enrollment.account_id else None
-    stop = pending_stop(session, contact.id)
-    why = suppression.check(session, policy, *suppression.contact_address(contact, account))
-    if enrollment.state != "active" or stop is not None or why is not None:
-        cause = (
-            f"{stop} recorded before the send"
-            if stop
-            else f"suppressed at send: {why}"
-            if why
-            else f"enrollment {enrollment.state} at send"
-        )
-        lifecycle.move_touch(session, touch, "cancelled", cause, now)
+    draft = session.scalar(select(Draft).where(Draft.touch_id == touch.id))
+    letter = reserved.letter
+    refused = presend.check(
+        session, touch, enrollment, contact, account, draft, policy,
+        window_close(session, touch, enrollment), now, sending=(letter.subject, letter.body),
+    )  # fmt: skip
+    if refused is not None:
         throttle.give_back(session, reserved.mailbox.id)
-        if stop is not None:
-            lifecycle.exit_enrollment(session, enrollment, stop, now, f"{stop} (at send)")
-        elif why is not None:
-            lifecycle.exit_enrollment(session, enrollment, "suppressed", now, cause)
-        return "cancelled"
+        touch.lease_owner = touch.lease_until = None
+        stopped = refused.kind == presend.STOPPED
+        lifecycle.move_touch(
+            session, touch, "cancelled" if stopped else "approved", refused.cause, now
+        )
+        return "cancelled" if stopped else "retry"
     transport = delivery.transports.for_mailbox(reserved.mailbox)
-    result = transport.send(reserved.letter, build(reserved.letter))
+    result = transport.send(letter, build(letter))
+    if result.outcome in ("sent", "unknown"):  # it left, or may have
+        touch.sent_sha256 = content_sha256(letter.subject, letter.body)
     return record_result(session, touch, enrollment, reserved.mailbox, transport.name, result, now)
 
 
@@ -342,19 +336,41 @@ def reconcile(session: Session, touch_id: int, resolution: str, actor: str, now:
         if enrollment is None or enrollment.state != "active":
             raise ConflictError(f"touch #{touch_id}: its enrollment no longer runs")
         touch.message_id = None  # a new message, not a copy of one that may exist
-    lifecycle.move_touch(session, touch, RESOLUTIONS[resolution], cause, now)
     if resolution == "sent":
-        touch.sent_at = touch.updated_at or now
+        # it left when the worker sent it: the next step counts from then, not from now
+        left = _sending_since(session, touch) or now
+        touch.sent_at = left
+        enrollment = session.get(Enrollment, touch.enrollment_id)
+        if enrollment is not None:
+            enrollment.last_touch_at = max(left, ensure_utc(enrollment.last_touch_at or left))
+    lifecycle.move_touch(session, touch, RESOLUTIONS[resolution], cause, now)
     return touch
 
 
+def _sending_since(session: Session, touch: Touch) -> datetime | None:
+    """When the touch was last marked ``sending`` (the send moment, by the worker's clock)."""
+    return session.scalar(
+        select(func.max(Transition.at)).where(
+            Transition.entity == "touch",
+            Transition.entity_id == touch.id,
+            Transition.to_state == "sending",
+        )
+    )
+
+
 def touch_rows(session: Session, states: tuple[str, ...], limit: int = 200) -> list[dict[str, Any]]:
+    since = (  # when it entered its state, by the clock that moved it
+        select(func.max(Transition.at))
+        .where(Transition.entity == "touch", Transition.entity_id == Touch.id)
+        .correlate(Touch)
+        .scalar_subquery()
+    )
     rows = session.execute(
-        select(Touch, Enrollment, Contact)
+        select(Touch, Enrollment, Contact, since)
         .join(Enrollment, Touch.enrollment_id == Enrollment.id)
         .join(Contact, Enrollment.contact_id == Contact.id)
         .where(Touch.state.in_(states))
-        .order_by(Touch.updated_at, Touch.id)
+        .order_by(since, Touch.id)
         .limit(limit)
     ).all()
     return [
@@ -366,9 +382,9 @@ def touch_rows(session: Session, states: tuple[str, ...], limit: int = 200) -> l
             "step": touch.step_id,
             "mailbox": touch.mailbox_id,
             "message_id": touch.message_id,
-            "since": touch.updated_at.isoformat(),
+            "since": ensure_utc(moment).isoformat() if moment else None,
         }
-        for touch, enrollment, contact in rows
+        for touch, enrollment, contact, moment in rows
     ]
 
 

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from signalseq.auth.models import User
 from signalseq.auth.service import add_user
-from signalseq.clock import SystemClock
+from signalseq.clock import Clock
 from signalseq.crm import repository
 from signalseq.crm.importer import ImportReport, import_accounts, import_contacts
 from signalseq.decisions.service import DecideReport, decide_pending
@@ -132,7 +132,7 @@ class DemoReport:
         }
 
 
-def run_demo(settings: Settings, database: Database) -> DemoReport:
+def run_demo(settings: Settings, database: Database, clock: Clock) -> DemoReport:
     workspace = load_workspace(settings.workspace_path)
     samples = workspace.root / SAMPLES
     report = DemoReport(
@@ -141,8 +141,8 @@ def run_demo(settings: Settings, database: Database) -> DemoReport:
         settings.resolved_outbox_dir,
     )
     with database.unit_of_work() as session:
-        report.imports.append(import_accounts(session, samples / "accounts.csv"))
-        report.imports.append(import_contacts(session, samples / "contacts.csv"))
+        report.imports.append(import_accounts(session, samples / "accounts.csv", clock.now()))
+        report.imports.append(import_contacts(session, samples / "contacts.csv", clock.now()))
     with database.unit_of_work() as session:
         accounts = repository.list_accounts(session)
         contacts = repository.list_contacts(session)
@@ -154,7 +154,7 @@ def run_demo(settings: Settings, database: Database) -> DemoReport:
         seniority = Counter(c.seniority for c in contacts)
         report.contacts_by_seniority = {s: seniority[s] for s in order if seniority[s]}
         report.totals = repository.counts(session)
-    report.ingest = ingest(database, workspace, SystemClock())
+    report.ingest = ingest(database, workspace, clock)
     with database.unit_of_work() as session:
         for kind, status, count in session.execute(
             select(Signal.kind, Signal.match_status, func.count()).group_by(
@@ -162,10 +162,10 @@ def run_demo(settings: Settings, database: Database) -> DemoReport:
             )
         ):
             report.signals.setdefault(kind, {})[status] = count
-    report.decisions = decide_pending(database, workspace, SystemClock())
+    report.decisions = decide_pending(database, workspace, clock)
     # the decided contacts go through their sequences: three simulated weeks, a simulated
     # reviewer approving what lands in review, deliveries into the outbox folder
-    start = SystemClock().now()
+    start = clock.now()
     replay = InboundReplay(database, settings, workspace.root, start + INBOUND_AFTER)
     report.simulation = simulate(
         database,
@@ -196,14 +196,14 @@ def run_demo(settings: Settings, database: Database) -> DemoReport:
     with database.unit_of_work() as session:
         report.drafts = sample_drafts(session, 2)
         report.queue = counts.pending(session)
-        report.reviewer_password = _demo_reviewer(session)
+        report.reviewer_password = _demo_reviewer(session, start)
     return report
 
 
-def _demo_reviewer(session: Session) -> str | None:
+def _demo_reviewer(session: Session, now: datetime) -> str | None:
     """Create the demo reviewer once; its password is returned (to print) only then."""
     if session.scalar(select(User.id).where(User.username == DEMO_REVIEWER)) is not None:
         return None
     password = secrets.token_urlsafe(12)
-    add_user(session, DEMO_REVIEWER, password, "reviewer", SystemClock().now())
+    add_user(session, DEMO_REVIEWER, password, "reviewer", now)
     return password

@@ -62,7 +62,7 @@ class DraftRevision(Base):
     content_sha256: Mapped[str] = mapped_column(String(64))
     guardrails: Mapped[list[dict[str, Any]]] = mapped_column(JSONDocument, default=list)
     guardrails_passed: Mapped[bool] = mapped_column(default=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 def content_sha256(subject: str | None, body: str) -> str:

@@ -144,12 +144,41 @@ def apply_pending(
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
     for event in session.scalars(query).all():
-        outcome = _apply(session, event, sequences, calendar_for, now, report)
-        event.applied_at = now
-        event.outcome = outcome[:200]
-        report.events += 1
-        report.outcomes.append(outcome)
+        _applied(event, _apply(session, event, sequences, calendar_for, now, report), now, report)
     return report
+
+
+def pending_stops(session: Session, contact_id: int) -> list[EngagementEvent]:
+    """Replies, meetings, unsubscribes and bounces recorded for the contact and not
+    applied yet, whatever time they carry (one recorded while a tick runs may be later
+    than the tick's start): each wins over a send."""
+    return list(
+        session.scalars(
+            select(EngagementEvent)
+            .where(
+                EngagementEvent.contact_id == contact_id,
+                EngagementEvent.applied_at.is_(None),
+                EngagementEvent.kind.in_(EXITS),
+            )
+            .order_by(EngagementEvent.occurred_at, EngagementEvent.id)
+        )
+    )
+
+
+def apply_stops(session: Session, stops: list[EngagementEvent], now: datetime) -> EngagementReport:
+    """Apply these stops at once (a send found them), each recorded as applied, so the
+    trail reads as if the tick had applied them."""
+    report = EngagementReport()
+    for event in stops:
+        _applied(event, _stop(session, event, now, report), now, report)
+    return report
+
+
+def _applied(event: EngagementEvent, outcome: str, now: datetime, report: EngagementReport) -> None:
+    event.applied_at = now
+    event.outcome = outcome[:200]
+    report.events += 1
+    report.outcomes.append(outcome)
 
 
 def _targets(session: Session, event: EngagementEvent) -> list[Enrollment]:
@@ -169,22 +198,14 @@ def _apply(
     now: datetime,
     report: EngagementReport,
 ) -> str:
+    if event.kind in EXITS:
+        return _stop(session, event, now, report)
     contact = session.get(Contact, event.contact_id)
-    if event.kind in SUPPRESSING and contact is not None and contact.email:
-        suppression.add(session, "address", contact.email.lower(), event.kind)
     targets = _targets(session, event)
     if not targets:
         return f"{event.kind}: no running enrollment"
     results = []
     for enrollment in targets:
-        cause = f"{event.kind} (event #{event.id})"
-        if event.kind in EXITS:
-            report.cancelled += lifecycle.exit_enrollment(
-                session, enrollment, event.kind, now, cause
-            )
-            report.exited += 1
-            results.append(f"#{enrollment.id} exited")
-            continue
         sequence = sequences.get((enrollment.sequence_id, enrollment.sequence_version))
         if sequence is None:
             results.append(f"#{enrollment.id}: sequence version retired, ignored")
@@ -199,6 +220,22 @@ def _apply(
             report.switched += fired is not None
             results.append(f"#{enrollment.id} {fired or 'no engagement rule fired'}")
     return f"{event.kind}: " + "; ".join(results)
+
+
+def _stop(session: Session, event: EngagementEvent, now: datetime, report: EngagementReport) -> str:
+    """A reply, meeting, unsubscribe or bounce: suppress where it must, exit every
+    running enrollment it names and cancel their unsent touches."""
+    contact = session.get(Contact, event.contact_id)
+    if event.kind in SUPPRESSING and contact is not None and contact.email:
+        suppression.add(session, "address", contact.email.lower(), event.kind, now)
+    targets = _targets(session, event)
+    if not targets:
+        return f"{event.kind}: no running enrollment"
+    cause = f"{event.kind} (event #{event.id})"
+    for enrollment in targets:
+        report.cancelled += lifecycle.exit_enrollment(session, enrollment, event.kind, now, cause)
+        report.exited += 1
+    return f"{event.kind}: " + "; ".join(f"#{e.id} exited" for e in targets)
 
 
 def _out_of_office(

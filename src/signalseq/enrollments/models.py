@@ -32,7 +32,7 @@ class Enrollment(Base):
     # the decision that enrolled (no foreign key: decisions also point here)
     decision_id: Mapped[int | None] = mapped_column(Integer)
     needs_review: Mapped[bool] = mapped_column(default=False)
-    enrolled_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    enrolled_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_touch_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     paused_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -69,6 +69,8 @@ class Touch(Base):
     lease_owner: Mapped[str | None] = mapped_column(String(100))
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # the hash (drafting.models.content_sha256) of the subject and body that went out
+    sent_sha256: Mapped[str | None] = mapped_column(String(64))
     # set when the touch is marked `sending`: the mailbox it goes out from and its
     # Message-ID (replies and bounces are matched to the touch by it)
     mailbox_id: Mapped[str | None] = mapped_column(String(100))
@@ -89,7 +91,7 @@ class Transition(Base):
     from_state: Mapped[str | None] = mapped_column(String(20))
     to_state: Mapped[str] = mapped_column(String(20))
     cause: Mapped[str] = mapped_column(String(200))
-    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class EngagementEvent(Base):

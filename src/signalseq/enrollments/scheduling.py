@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from signalseq.clock import ensure_utc
 from signalseq.enrollments.lifecycle import DONE, complete_enrollment
 from signalseq.enrollments.models import Enrollment, Touch, Transition
 from signalseq.sequences.calendar import BusinessCalendar
@@ -42,17 +43,26 @@ def _next_index(enrollment: Enrollment, steps: list[Step], taken: set[str]) -> i
 
 
 def _last_done_at(session: Session, enrollment: Enrollment) -> datetime | None:
-    """When the previous touch was done, by the clock that did it (simulated or live)."""
-    done_touches = select(Touch.id).where(
-        Touch.enrollment_id == enrollment.id, Touch.state.in_(DONE)
-    )
-    return session.scalar(
-        select(func.max(Transition.at)).where(
-            Transition.entity == "touch",
-            Transition.entity_id.in_(done_touches),
-            Transition.to_state.in_(DONE),
+    """When the previous touch was done, by the clock that did it (simulated or live):
+    a sent one when it went out (``sent_at``, even when a person settled it later), a
+    skipped one when it was skipped."""
+    sent = session.scalar(
+        select(func.max(Touch.sent_at)).where(
+            Touch.enrollment_id == enrollment.id, Touch.state == "sent"
         )
     )
+    skipped_touches = select(Touch.id).where(
+        Touch.enrollment_id == enrollment.id, Touch.state == "skipped"
+    )
+    skipped = session.scalar(
+        select(func.max(Transition.at)).where(
+            Transition.entity == "touch",
+            Transition.entity_id.in_(skipped_touches),
+            Transition.to_state == "skipped",
+        )
+    )
+    found = [ensure_utc(at) for at in (sent, skipped) if at is not None]
+    return max(found) if found else None
 
 
 def schedule_next(

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 from email import message_from_string, policy
 from email.message import EmailMessage, Message
 
@@ -266,8 +266,8 @@ def _auto_reply(inbound: Inbound) -> Classification | None:
         marker = f"subject {inbound.subject[:60]!r}"
     if marker is None:
         return None
-    sent = (inbound.date or datetime.now(UTC)).date()
-    back = return_date(f"{inbound.subject}\n{new_text(inbound.text) or inbound.text}", sent)
+    text = f"{inbound.subject}\n{new_text(inbound.text) or inbound.text}"
+    back = return_date(text, inbound.date.date()) if inbound.date else None
     reason = f"automatic reply ({marker})" + (f"; back {back.isoformat()}" if back else "")
     return Classification("auto_reply", reason, return_date=back)
 

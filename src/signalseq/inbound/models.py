@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Date, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from signalseq.store.base import Base, UTCDateTime, utcnow
+from signalseq.store.base import Base, UTCDateTime
 
 
 class InboundMessage(Base):
@@ -33,4 +33,4 @@ class InboundMessage(Base):
     matched_by: Mapped[str | None] = mapped_column(String(30))  # thread, address, token
     return_date: Mapped[date | None] = mapped_column(Date)
     effect: Mapped[str] = mapped_column(String(300), default="")
-    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -90,7 +90,8 @@ def body_text(message: EmailMessage) -> str:
     return _html_to_text(html) if html else ""
 
 
-def parse(raw: bytes) -> Inbound:
+def parse(raw: bytes, received_at: datetime | None = None) -> Inbound:
+    """The message as we read it; ``date`` is its Date header, else ``received_at``."""
     if len(raw) > MAX_BYTES:
         raise UnreadableMessage(f"message of {len(raw)} bytes is over the {MAX_BYTES}-byte limit")
     if not raw.strip():
@@ -121,7 +122,7 @@ def parse(raw: bytes) -> Inbound:
         from_address=sender,
         to_addresses=recipients,
         subject=header(message, "Subject")[:500],
-        date=date,
+        date=date or received_at,
         references=references,
         text=body_text(message),
         headers=headers,

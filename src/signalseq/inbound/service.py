@@ -79,7 +79,7 @@ def process(
     mailbox_id: str | None = None,
 ) -> Processed:
     try:
-        inbound = parse(raw)
+        inbound = parse(raw, received_at=now)
     except UnreadableMessage as exc:
         deadletters.record(
             session,
@@ -202,7 +202,7 @@ def _apply(
         address = found.recipient or contact.email
         bounce = kind == "bounce"
         if address:
-            suppression.add(session, "address", address.lower(), "bounced" if bounce else kind)
+            suppression.add(session, "address", address.lower(), "bounced" if bounce else kind, now)
         record_event(session, kind="bounced" if bounce else "unsubscribed", **event)
         return f"{'bounced' if bounce else kind}: {address} suppressed; enrollments exit"
     if kind == "soft_bounce":
@@ -252,7 +252,7 @@ def _soft_bounce(
     row.last_at, row.last_status = now, found.status
     if row.count < SOFT_BOUNCE_LIMIT:
         return f"soft bounce {row.count} of {SOFT_BOUNCE_LIMIT}: the sequence goes on"
-    suppression.add(session, "address", address, "repeated soft bounces")
+    suppression.add(session, "address", address, "repeated soft bounces", now)
     record_event(session, kind="bounced", **event)
     return f"soft bounce {row.count} of {SOFT_BOUNCE_LIMIT}: {address} suppressed; enrollments exit"
 

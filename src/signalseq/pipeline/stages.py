@@ -11,18 +11,18 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from signalseq.crm.models import Account, Contact
+from signalseq.delivery import presend
 from signalseq.delivery import service as delivery
 from signalseq.delivery.mailboxes import Mailbox
 from signalseq.delivery.service import Delivery, Reserved
 from signalseq.delivery.throttle import Slot
 from signalseq.drafting import service as drafting
-from signalseq.drafting.models import Draft, content_sha256
+from signalseq.drafting.models import Draft
 from signalseq.drafting.sender import SenderProfile
 from signalseq.drafting.service import DraftJob, DraftResult
 from signalseq.enrollments import lifecycle
 from signalseq.enrollments.models import Enrollment, Touch
 from signalseq.enrollments.scheduling import contact_calendar, step_windows
-from signalseq.policy import suppression
 from signalseq.policy.schema import PolicyFile
 from signalseq.review import queue
 from signalseq.review.assess import reasons_for
@@ -163,44 +163,24 @@ def hold_late(session: Session, item: ReviewItem, ctx: StageContext) -> bool:
 
 
 def deliver(session: Session, touch: Touch, ctx: StageContext) -> str:
-    """The first step of sending (see ``delivery.service``), after checking again — in
-    this transaction — that the enrollment still runs, that no reply, meeting,
-    unsubscribe or bounce is waiting to be applied, that the contact is not suppressed,
-    that the text is the one approved, and that its send window has not passed. An
-    email is marked ``sending`` (the worker sends it right after this commits); a call
-    or LinkedIn step becomes a task for the contact's owner."""
+    """The first step of sending (see ``delivery.service``), after the pre-send check
+    (``delivery.presend``) in this transaction. An email is marked ``sending`` (the
+    worker sends it right after this commits); a call or LinkedIn step becomes a task
+    for the contact's owner."""
     enrollment = session.get(Enrollment, touch.enrollment_id, with_for_update=True)
     assert enrollment is not None
-    if enrollment.state != "active":
-        lifecycle.move_touch(
-            session, touch, "cancelled", f"enrollment {enrollment.state} at send", ctx.now
-        )
-        return "cancelled"
     contact = session.get(Contact, enrollment.contact_id)
     assert contact is not None
-    stop = delivery.pending_stop(session, contact.id)
-    if stop is not None:  # recorded, not applied yet: it wins over the send
-        lifecycle.exit_enrollment(session, enrollment, stop, ctx.now, f"{stop} (at send)")
-        return "cancelled"
     account = session.get(Account, enrollment.account_id) if enrollment.account_id else None
-    why = suppression.check(session, ctx.policy, *suppression.contact_address(contact, account))
-    if why is not None:
-        lifecycle.exit_enrollment(session, enrollment, "suppressed", ctx.now, f"suppressed: {why}")
-        return "cancelled"
     text = session.scalar(select(Draft).where(Draft.touch_id == touch.id))
-    if text is None:
-        lifecycle.move_touch(session, touch, "failed", "no draft to send", ctx.now)
-        return "failed"
-    if text.approved_sha256 is None or text.approved_sha256 != content_sha256(
-        text.subject, text.body
-    ):
-        queue.void_approval(
-            session, touch, text, "the text changed after approval", ctx.review, ctx.now
-        )
-        return "in_review"
     calendar, windows = ctx.calendar(session, touch, enrollment)
-    if ctx.now >= calendar.window_close(touch.due_at, windows):
-        return _late(session, touch, enrollment, text, ctx)
+    close = calendar.window_close(touch.due_at, windows)
+    refused = presend.check(
+        session, touch, enrollment, contact, account, text, ctx.policy, close, ctx.now
+    )
+    if refused is not None:
+        return _refused(session, touch, enrollment, text, refused, ctx)
+    assert text is not None
     if touch.channel != "email":
         tasks.open_for_touch(session, touch, contact, account, text.body, calendar, ctx.now)
         return "task"
@@ -218,6 +198,27 @@ def deliver(session: Session, touch: Touch, ctx: StageContext) -> str:
         return _throttled(session, touch, enrollment, reserved, ctx)
     ctx.reserved.append(reserved)
     return "sending"
+
+
+def _refused(
+    session: Session,
+    touch: Touch,
+    enrollment: Enrollment,
+    text: Draft | None,
+    refused: presend.Refusal,
+    ctx: StageContext,
+) -> str:
+    if refused.kind == presend.STOPPED:
+        if touch.state != "cancelled":  # an exit already cancelled it with its cause
+            lifecycle.move_touch(session, touch, "cancelled", refused.cause, ctx.now)
+        return "cancelled"
+    if refused.kind == presend.NO_DRAFT or text is None:
+        lifecycle.move_touch(session, touch, "failed", refused.cause, ctx.now)
+        return "failed"
+    if refused.kind == presend.CHANGED:
+        queue.void_approval(session, touch, text, refused.cause, ctx.review, ctx.now)
+        return "in_review"
+    return _late(session, touch, enrollment, text, ctx)
 
 
 def _throttled(

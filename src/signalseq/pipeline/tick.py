@@ -189,7 +189,13 @@ class Pipeline:
             reserved = self._after_commit.pop()
             with self.database.unit_of_work() as session:
                 outcome = delivery.send_reserved(
-                    session, reserved, self.delivery, ctx.policy, self.worker, self.clock.now()
+                    session,
+                    reserved,
+                    self.delivery,
+                    ctx.policy,
+                    ctx.window_close,
+                    self.worker,
+                    self.clock.now(),
                 )
             report.moves[outcome] += 1  # the move it ended in, not `sending`
             report.moves["sending"] -= 1

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from signalseq.store.base import Base, UTCDateTime, utcnow
+from signalseq.store.base import Base, UTCDateTime
 
 
 class SuppressionEntry(Base):
@@ -19,4 +19,4 @@ class SuppressionEntry(Base):
     kind: Mapped[str] = mapped_column(String(10))  # address or domain
     value: Mapped[str] = mapped_column(String(320))
     reason: Mapped[str] = mapped_column(String(200))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -3,6 +3,7 @@ recorded at run time (unsubscribes, bounces, complaints)."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, or_, select
@@ -45,7 +46,7 @@ def check(
     return f"{found} recorded" if found else None
 
 
-def add(session: Session, kind: str, value: str, reason: str) -> None:
+def add(session: Session, kind: str, value: str, reason: str, at: datetime) -> None:
     """Record a suppression once (a second unsubscribe changes nothing)."""
     exists = session.scalar(
         select(SuppressionEntry.id).where(
@@ -53,4 +54,4 @@ def add(session: Session, kind: str, value: str, reason: str) -> None:
         )
     )
     if exists is None:
-        session.add(SuppressionEntry(kind=kind, value=value, reason=reason))
+        session.add(SuppressionEntry(kind=kind, value=value, reason=reason, created_at=at))

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import ForeignKey, Index, Integer, String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from signalseq.store.base import Base, JSONDocument, UTCDateTime, utcnow
+from signalseq.store.base import Base, JSONDocument, UTCDateTime
 
 ITEM_STATES = ("pending", "approved", "edited", "rejected", "cancelled")  # edited: four eyes
 
@@ -44,7 +44,7 @@ class ReviewItem(Base):
     comment: Mapped[str | None] = mapped_column(Text)
     decided_by: Mapped[str | None] = mapped_column(String(100))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class ReviewReason(Base):

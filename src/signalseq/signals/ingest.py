@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -54,9 +55,15 @@ class SignalWriter:
     """Resolves and stores signals of one connector, one batch per unit of work."""
 
     def __init__(
-        self, session: Session, resolver: Resolver, connector: Connector, report: SourceReport
+        self,
+        session: Session,
+        resolver: Resolver,
+        connector: Connector,
+        report: SourceReport,
+        now: datetime,
     ):
         self.session = session
+        self.now = now
         self.resolver = resolver
         self.connector = connector
         self.report = report
@@ -98,6 +105,7 @@ class SignalWriter:
                     "account_match_score": account.score,
                     "contact_match": contact.method,
                     "match_status": account.status,
+                    "ingested_at": self.now,
                 }
             )
             self.report.by_kind[signal.kind] += 1
@@ -114,6 +122,7 @@ class SignalWriter:
                 raw=item.raw,
                 reason=item.reason,
                 location=item.location,
+                now=self.now,
             )
             self.report.rejected[item.reason[:120]] += 1
         else:
@@ -153,7 +162,7 @@ def run_connector(
         with database.unit_of_work() as session:
             resolver = resolver or Resolver(session)
             resolver.session = session
-            writer = SignalWriter(session, resolver, connector, report)
+            writer = SignalWriter(session, resolver, connector, report, context.clock.now())
             signals = [item for item in batch if isinstance(item, SignalIn)]
             for item in batch:
                 if isinstance(item, Rejected):

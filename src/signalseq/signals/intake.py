@@ -88,7 +88,7 @@ def receive(
     try:
         connector = _connector(workspace, route, source)
     except webhooks.SignatureRejected as exc:  # no source header
-        webhooks.dead_letter_request(database, label, body, str(exc))
+        webhooks.dead_letter_request(database, label, body, str(exc), clock.now())
         raise
     webhooks.authenticate(
         database,
@@ -104,7 +104,9 @@ def receive(
     try:
         payload = json.loads(body)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        webhooks.dead_letter_request(database, connector.name, body, f"invalid JSON: {exc}")
+        webhooks.dead_letter_request(
+            database, connector.name, body, f"invalid JSON: {exc}", clock.now()
+        )
         raise BadPayload(f"invalid JSON: {exc}") from exc
     context = ConnectorContext(workspace.root, clock)
     if isinstance(connector, WebsiteVisitsConnector):

@@ -45,7 +45,7 @@ class Signal(Base):
     account_match_score: Mapped[float] = mapped_column(Float, default=0.0)
     contact_match: Mapped[str] = mapped_column(String(20), default="none")
     match_status: Mapped[str] = mapped_column(String(20), default="unmatched")
-    ingested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ingested_at: Mapped[datetime] = mapped_column(UTCDateTime)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
 
 
@@ -58,7 +58,7 @@ class WebhookReceipt(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     source: Mapped[str] = mapped_column(String(200))
     signature: Mapped[str] = mapped_column(String(128))
-    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
 
 class ConnectorState(Base):

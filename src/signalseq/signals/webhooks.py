@@ -83,7 +83,9 @@ def record_receipt(
 RAW_KEPT = 65536  # bytes of a refused body kept in its dead letter
 
 
-def dead_letter_request(database: Database, source: str, body: bytes, reason: str) -> None:
+def dead_letter_request(
+    database: Database, source: str, body: bytes, reason: str, now: datetime
+) -> None:
     """Keep a refused request's body with the reason (its own unit of work: the
     request's own work is rolled back)."""
     with database.unit_of_work() as session:
@@ -93,6 +95,7 @@ def dead_letter_request(database: Database, source: str, body: bytes, reason: st
             kind="webhook",
             raw=body[:RAW_KEPT].decode("utf-8", "replace"),
             reason=reason,
+            now=now,
         )
 
 
@@ -128,5 +131,5 @@ def authenticate(
                 tolerance_seconds=tolerance_seconds,
             )
     except SignatureRejected as exc:
-        dead_letter_request(database, label, body, str(exc))
+        dead_letter_request(database, label, body, str(exc), now)
         raise

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import Date, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from signalseq.store.base import Base, UTCDateTime, utcnow
+from signalseq.store.base import Base, UTCDateTime
 
 TASK_STATES = ("open", "done", "skipped", "cancelled")
 
@@ -32,7 +32,7 @@ class Task(Base):
     text: Mapped[str] = mapped_column(Text, default="")
     due_on: Mapped[date] = mapped_column(Date)  # the contact's local day it is meant for
     state: Mapped[str] = mapped_column(String(20), default="open")
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_by: Mapped[str | None] = mapped_column(String(320))
     note: Mapped[str | None] = mapped_column(Text)

@@ -6,7 +6,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from signalseq import __version__
-from signalseq.clock import Clock, SystemClock
+from signalseq.clock import Clock, clock_for
 from signalseq.inbound.events import EventIn
 from signalseq.settings import Settings
 from signalseq.signals.schemas import SignalIn
@@ -34,7 +34,9 @@ def create_app(
         description="Signal and inbound intake, the review queue, tasks, and unsubscribe.",
     )
     app.state.signalseq = AppState(
-        settings, database or Database(settings.resolved_database_url), clock or SystemClock()
+        settings,
+        database or Database(settings.resolved_database_url),
+        clock or clock_for(settings.now),
     )
     errors.install(app)
     security.install(app)

@@ -130,7 +130,7 @@ def _receive_event(state: AppState, body: bytes) -> EventResult:
             row = record_pushed(session, event, "webhook", now)
             result = EventResult(event=row.id, contact=row.contact_id, type=event.type)
     except (BadEvent, NotFoundError) as exc:  # refused: kept with its reason
-        webhooks.dead_letter_request(state.database, INBOUND, body, str(exc))
+        webhooks.dead_letter_request(state.database, INBOUND, body, str(exc), now)
         raise
     runner.apply_now(state.database, state.rules(), now)
     return result
@@ -177,7 +177,7 @@ def _unsubscribe(state: AppState, token: str) -> str:
     found = read_token(state.settings.resolved_secret_key, token)
     now = state.clock.now()
     with state.database.unit_of_work() as session:
-        suppression.add(session, "address", found.address, "unsubscribed (link)")
+        suppression.add(session, "address", found.address, "unsubscribed (link)", now)
         contact = session.get(Contact, found.contact_id)
         if contact is not None:
             record_event(
