@@ -15,6 +15,7 @@ from signalseq.crm import importer, repository
 from signalseq.crm.importer import ImportReport
 from signalseq.crm.schemas import account_dict, contact_dict
 from signalseq.errors import NotFoundError, UsageError
+from signalseq.people import employments
 
 import_app = typer.Typer(
     help="Import accounts and contacts from CSV (ours, HubSpot, Salesforce).", no_args_is_help=True
@@ -42,6 +43,7 @@ def _run_import(ctx: typer.Context, path: Path, run: ImportFn, as_json: bool, st
             f"{report.updated} updated, {report.unchanged} unchanged, "
             f"{len(report.rejected)} rejected"
             + (f", {report.unlinked} not linked to an account" if report.unlinked else "")
+            + (f", {report.stale} stale (the person moved on; kept)" if report.stale else "")
         )
         for problem in report.rejected:
             typer.echo(str(problem), err=True)
@@ -172,6 +174,52 @@ def list_contacts(
             row["seniority"],
             row["department"],
             row["account_domain"] or "",
+        )
+    cli.out.print(table)
+
+
+@contacts_app.command("set-email")
+def set_email(
+    ctx: typer.Context,
+    contact_id: int = typer.Argument(..., help="Contact id."),
+    address: str = typer.Argument(..., help="The address to write to."),
+    personal: bool = typer.Option(
+        False, "--personal", help="The person gave it as their own (not at the employer)."
+    ),
+) -> None:
+    """Set a contact's address (a mover's new work email); emails waiting for one go on."""
+    cli = state(ctx)
+    with cli.database.unit_of_work() as session:
+        contact = employments.set_address(
+            session, contact_id, address, personal=personal, now=cli.clock.now()
+        )
+        cli.out.print(f"contact #{contact.id}: {contact.email} ({contact.email_source})")
+
+
+@contacts_app.command("history")
+def contact_history(
+    ctx: typer.Context,
+    contact_id: int = typer.Argument(..., help="Contact id."),
+    as_json: bool = typer.Option(False, "--json", help="Print as JSON."),
+) -> None:
+    """A contact's employments: the current one and the ones before, with their addresses."""
+    cli = state(ctx)
+    with cli.database.unit_of_work(read_only=True) as session:
+        rows = employments.history(session, contact_id)
+    if as_json:
+        print_json(rows)
+        return
+    table = Table("", "company", "title", "email", "source", "from", "until",
+                  title=f"contact #{contact_id}: {len(rows)} employments")  # fmt: skip
+    for row in rows:
+        table.add_row(
+            "now" if row["current"] else "",
+            str(row["company"] or ""),
+            str(row["title"] or ""),
+            str(row["email"] or ""),
+            str(row["email_source"] or ""),
+            str(row["started_on"] or ""),
+            str(row["ended_on"] or ""),
         )
     cli.out.print(table)
 

@@ -101,6 +101,21 @@ def _print_delivery(report: DemoReport, cli_out: Console) -> None:
             f"last day {box['cap_today']} (warm-up)"
             + (f"; PAUSED: {box['paused']}" if box["paused"] else "")
         )
+    movers = Table(
+        "person", "was", "now", "address", "from", "emails to it", "to the old address",
+        title="People who changed employer (emails counted from the outbox files' To:)",
+    )  # fmt: skip
+    for row in report.movers:
+        movers.add_row(
+            row["name"],
+            row["before"],
+            row["after"],
+            row["address"] or f"none — task #{row['find_email_task']} to find one",
+            f"{row['address_source']} ({row['address_confidence']:.2f})" if row["address"] else "",
+            str(row["emails_to_address"]),
+            str(row["emails_to_former_address"]),
+        )
+    cli_out.print(movers)
     tasks = ", ".join(f"{state} {count}" for state, count in sorted(report.tasks.items()))
     cli_out.print(
         f"tasks for people (calls, LinkedIn, replies): {tasks or 'none'} — "

@@ -20,7 +20,7 @@ from signalseq.connectors.config import JobChangesConfig, JobSnapshotsConfig
 from signalseq.connectors.records import Record, count_lines, read_records
 from signalseq.errors import InputRejected
 from signalseq.normalize.companies import normalize_company_name
-from signalseq.normalize.domains import normalize_domain
+from signalseq.normalize.domains import is_free_mail, normalize_domain
 from signalseq.normalize.people import linkedin_slug
 from signalseq.normalize.titles import SENIORITIES, canonical_title, classify_title
 from signalseq.signals.schemas import CompanyRef, PersonRef, SignalIn, as_mapping
@@ -37,12 +37,16 @@ def _pick(data: dict[str, Any], *names: str) -> str | None:
 
 
 def role(
-    company: str | None, domain: str | None, title: str | None, started_on: str | None = None
+    company: str | None,
+    domain: str | None,
+    title: str | None,
+    started_on: str | None = None,
+    email: str | None = None,
 ) -> dict[str, Any] | None:
     if not (company or domain or title):
         return None
     info = classify_title(title)
-    return {
+    found = {
         "company_name": company,
         "company_domain": normalize_domain(domain),
         "title": title,
@@ -50,6 +54,24 @@ def role(
         "department": info.department,
         "started_on": started_on,
     }
+    if email:
+        found["email"] = email
+    return found
+
+
+def check_move(previous: dict[str, Any] | None, current: dict[str, Any] | None) -> None:
+    """A ``new_company`` record that is no move: refused with the reason."""
+    if current is None or not (current.get("company_name") or current.get("company_domain")):
+        raise InputRejected("new_company: the record names no current company")
+    old = (previous or {}).get("company_domain")
+    new = current.get("company_domain")
+    if old and new and old == new:
+        raise InputRejected(f"new_company: the new employer has the same domain as before ({new})")
+    email = current.get("email")
+    if email:
+        host = normalize_domain(email.rsplit("@", 1)[-1]) if "@" in email else None
+        if host is None or is_free_mail(host):
+            raise InputRejected(f"new_company: the work email {email!r} is not a company address")
 
 
 def _same_company(a: dict[str, Any], b: dict[str, Any]) -> bool:
@@ -148,6 +170,7 @@ def provider_record_signal(source: str, data: dict[str, Any]) -> SignalIn | None
         _pick(curr, "company_domain", "domain") or _pick(data, "new_domain", "current_domain"),
         _pick(curr, "title") or _pick(data, "new_title", "current_title"),
         started,
+        _pick(curr, "email", "work_email") or _pick(data, "work_email", "new_email"),
     )
     change_type = _pick(data, "change_type")
     if change_type is not None and change_type not in (
@@ -157,6 +180,8 @@ def provider_record_signal(source: str, data: dict[str, Any]) -> SignalIn | None
         "departure",
     ):
         raise InputRejected(f"change_type: unknown value {change_type!r}")
+    if (change_type or classify_change(previous, current)) == "new_company":
+        check_move(previous, current)
     when = _parse_date(started) or _parse_date(_pick(data, "detected_at", "changed_on", "date"))
     if when is None:
         raise InputRejected("a start date or detected_at is required")
@@ -327,7 +352,10 @@ class JobSnapshotsConnector(Connector):
         raw: str,
     ) -> Iterator[Item]:
         previous = role(old["company"], old["domain"], old["title"])
-        current = role(new["company"], new["domain"], new["title"]) if new else None
+        moved_email = new["email"] if new and new["email"] != old["email"] else None
+        current = (
+            role(new["company"], new["domain"], new["title"], None, moved_email) if new else None
+        )
         who = new or old
         person = {
             "name": who["name"],

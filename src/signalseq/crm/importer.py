@@ -18,6 +18,7 @@ from signalseq.crm.models import Account, Contact
 from signalseq.crm.rows import Row, RowRejected, account_values, contact_values
 from signalseq.deadletters import repository as deadletters
 from signalseq.errors import UsageError
+from signalseq.people import employments
 
 Progress = Callable[[int], None]
 
@@ -41,6 +42,8 @@ class ImportReport:
     updated: int = 0
     unchanged: int = 0
     unlinked: int = 0
+    # rows placing a person at a company they are known to have left: kept as they are
+    stale: int = 0
     rejected: list[RowProblem] = field(default_factory=list)
 
     @property
@@ -56,6 +59,7 @@ class ImportReport:
             "updated": self.updated,
             "unchanged": self.unchanged,
             "unlinked": self.unlinked,
+            "stale": self.stale,
             "rejected": [
                 {"line": p.line, "field": p.field, "message": p.message} for p in self.rejected
             ],
@@ -226,13 +230,24 @@ def import_contacts(
             if value is not None and contact is None:
                 contact = repository.contact_by(session, **{column: value})
         values["account_id"] = find_account(values)
+        if values["email"] is not None:
+            values["email_source"], values["email_confidence"] = "import", 1.0
+        stale = contact is not None and employments.left_account(
+            session, contact.id, values["account_id"]
+        )
+        if stale:  # the person left that company: the job change stands
+            for name in (*employments.ROLE_FIELDS, "email", "email_source", "email_confidence"):
+                values.pop(name, None)
+            importer.report.stale += 1
         if contact is None:
-            session.add(Contact(**{k: v for k, v in values.items() if not k.startswith("_")}))
+            contact = Contact(**{k: v for k, v in values.items() if not k.startswith("_")})
+            session.add(contact)
             outcome = "created"
         else:
             outcome = "updated" if _apply(contact, values) else "unchanged"
         session.flush()
-        if values["account_id"] is None:
+        employments.sync_current(session, contact, importer.now, "import")
+        if contact.account_id is None and not stale:
             importer.report.unlinked += 1
         return outcome
 

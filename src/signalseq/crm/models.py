@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String
+from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from signalseq.store.base import Base, TimestampMixin
@@ -37,7 +37,12 @@ class Contact(TimestampMixin, Base):
     __table_args__ = (Index("ix_contacts_account_id_seniority", "account_id", "seniority"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # the work address at the current employer (None: none we have reason to believe),
+    # where it came from (import, crm, provider, pattern, http, manual, personal) and how
+    # sure we are of it (0..1)
     email: Mapped[str | None] = mapped_column(String(320), unique=True)
+    email_source: Mapped[str | None] = mapped_column(String(40))
+    email_confidence: Mapped[float | None] = mapped_column(Float)
     first_name: Mapped[str | None] = mapped_column(String(120))
     last_name: Mapped[str | None] = mapped_column(String(120))
     full_name: Mapped[str] = mapped_column(String(250))

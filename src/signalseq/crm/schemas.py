@@ -30,6 +30,8 @@ def contact_dict(contact: Contact) -> dict[str, Any]:
     return {
         "id": contact.id,
         "email": contact.email,
+        "email_source": contact.email_source,
+        "email_confidence": contact.email_confidence,
         "full_name": contact.full_name,
         "first_name": contact.first_name,
         "last_name": contact.last_name,

@@ -98,6 +98,8 @@ class DecisionContext:
     # Traces for signals no rule matched (the nearest rule's conditions). Live decisions
     # and rule diffs keep them; a plain backtest report does not need them.
     explain: bool = True
+    # each contact's latest past employment (champion facts); None: not known here
+    previous_job: Callable[[int], Any] | None = None
     account_cache: dict[int, dict[str, Any]] = field(default_factory=dict)
     contact_cache: dict[int, dict[str, Any]] = field(default_factory=dict)
     plans: dict[str, KindPlan] = field(default_factory=dict)
@@ -116,10 +118,15 @@ class DecisionContext:
             static = self.account_cache[account.id] = account_facts(account, {})
         return {**static, **{_AGGREGATE_KEYS[name]: value for name, value in aggregates.items()}}
 
+    def forget(self, contact_id: int) -> None:
+        """A contact moved: its facts are read again."""
+        self.contact_cache.pop(contact_id, None)
+
     def contact_facts(self, contact: Any, signal_contact_id: int | None) -> dict[str, Any]:
         static = self.contact_cache.get(contact.id)
         if static is None:
-            static = self.contact_cache[contact.id] = contact_facts(contact, None)
+            previous = self.previous_job(contact.id) if self.previous_job else None
+            static = self.contact_cache[contact.id] = contact_facts(contact, None, previous)
         return {**static, "contact.is_signal_person": contact.id == signal_contact_id}
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
@@ -18,6 +19,8 @@ from signalseq.decisions.history import StoreHistory
 from signalseq.decisions.models import Decision
 from signalseq.enrollments.models import Enrollment
 from signalseq.errors import ValidationFailed
+from signalseq.people.finder import EmailFinder
+from signalseq.people.moves import Move, apply_job_change, previous_job
 from signalseq.policy.schema import DEFAULT_POLICY, PolicyFile
 from signalseq.rules.engine import RuleEngine
 from signalseq.rules.ruleset import RuleSet, compile_rules
@@ -93,6 +96,16 @@ def _store(session: Session, verdict: Verdict, version: str, now: datetime) -> N
             enrollment.decision_id = decision.id
 
 
+def _move_person(
+    session: Session, signal: Signal, finder: EmailFinder, now: datetime
+) -> Move | None:
+    """A job change moves the person first, so the rules read the new job."""
+    if signal.kind != "job_change" or signal.contact_id is None:
+        return None
+    contact = session.get(Contact, signal.contact_id)
+    return apply_job_change(session, signal, contact, finder, now) if contact else None
+
+
 def decide_pending(
     database: Database,
     workspace: Workspace,
@@ -112,6 +125,7 @@ def decide_pending(
         ruleset, policy, versions = workspace_rules(workspace)
         engine = RuleEngine(ruleset)
     report = DecideReport(ruleset.version)
+    finder = EmailFinder.for_workspace(workspace)
     while limit is None or report.signals < limit:
         with database.unit_of_work() as session:
             signals = session.scalars(
@@ -141,7 +155,14 @@ def decide_pending(
                 session.flush()
                 return enrollment.id
 
-            context = DecisionContext(ruleset, engine, policy, history, record)
+            context = DecisionContext(
+                ruleset,
+                engine,
+                policy,
+                history,
+                record,
+                previous_job=partial(previous_job, session),
+            )
             accounts = {
                 a.id: a
                 for a in session.scalars(
@@ -152,6 +173,9 @@ def decide_pending(
             }
             for signal in signals:
                 now = clock.now()
+                move = _move_person(session, signal, finder, now)
+                if move is not None:
+                    context.forget(move.contact_id)
                 account = accounts.get(signal.account_id) if signal.account_id else None
                 aggregates = (
                     account_aggregates(session, account.id, signal.occurred_at)
@@ -168,6 +192,8 @@ def decide_pending(
                     as_of=now,
                 )
                 for verdict in verdicts:
+                    if move is not None and verdict.contact_id == move.contact_id:
+                        verdict.trace["employment"] = move.as_dict()
                     _store(session, verdict, ruleset.version, now)
                     report.outcomes[verdict.reason] += 1
                     if verdict.outcome == "enrolled":

@@ -18,6 +18,8 @@ from signalseq.crm.models import Account, Contact
 from signalseq.drafting.models import Draft, content_sha256
 from signalseq.enrollments import engagement, lifecycle
 from signalseq.enrollments.models import Enrollment, Touch
+from signalseq.people import employments
+from signalseq.people.finder import at_domain
 from signalseq.policy import suppression
 from signalseq.policy.schema import PolicyFile
 
@@ -26,6 +28,7 @@ STOPPED = "stopped"  # the enrollment no longer runs: the touch is cancelled
 CHANGED = "changed"  # the text is not the one approved: back to review
 LATE = "late"  # its send window closed: it waits for the next one
 NO_DRAFT = "no_draft"
+NO_ADDRESS = "no_address"  # no address at the current employer: it waits for one
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,10 @@ def check(
         cause = f"suppressed at send: {why}"
         lifecycle.exit_enrollment(session, enrollment, "suppressed", now, cause)
         return Refusal(STOPPED, cause)
+    if touch.channel == "email":
+        problem = address_problem(session, contact)
+        if problem is not None:
+            return Refusal(NO_ADDRESS, problem)
     if draft is None:
         return Refusal(NO_DRAFT, "no draft to send")
     current = content_sha256(draft.subject, draft.body)
@@ -69,4 +76,23 @@ def check(
         return Refusal(CHANGED, "the text changed after approval")
     if now >= window_close:
         return Refusal(LATE, f"send window of {touch.due_at:%Y-%m-%d %H:%M} UTC passed")
+    return None
+
+
+def address_problem(session: Session, contact: Contact) -> str | None:
+    """Why the contact's address must not be written to now, or None. The last line
+    against a mover's old mailbox: the recipient's domain must be the current employer's
+    (or an address the person gave as their own), never a former employer's."""
+    if not contact.email:
+        return "needs an address: none at the current employer we have reason to believe"
+    if contact.email_source == "personal":
+        return None
+    host = contact.email.rsplit("@", 1)[-1].lower()
+    current, former = employments.allowed_domains(session, contact)
+    if any(at_domain(contact.email, domain) for domain in former) and not any(
+        at_domain(contact.email, domain) for domain in current
+    ):
+        return f"needs an address: {contact.email} is at a former employer"
+    if current and not any(at_domain(contact.email, domain) for domain in current):
+        return f"needs an address: {host} is not the current employer's domain ({', '.join(sorted(current))})"
     return None

@@ -44,6 +44,7 @@ from signalseq.enrollments.models import Enrollment, Touch, Transition
 from signalseq.errors import ConflictError, NotFoundError, UsageError
 from signalseq.policy.schema import PolicyFile
 from signalseq.settings import Settings
+from signalseq.tasks import service as tasks
 from signalseq.workspace.loader import Workspace
 
 log = logging.getLogger("signalseq.delivery")
@@ -241,11 +242,11 @@ def send_reserved(
     if refused is not None:
         throttle.give_back(session, reserved.mailbox.id)
         touch.lease_owner = touch.lease_until = None
-        stopped = refused.kind == presend.STOPPED
-        lifecycle.move_touch(
-            session, touch, "cancelled" if stopped else "approved", refused.cause, now
-        )
-        return "cancelled" if stopped else "retry"
+        to = {presend.STOPPED: "cancelled", presend.NO_ADDRESS: "needs_address"}
+        lifecycle.move_touch(session, touch, to.get(refused.kind, "approved"), refused.cause, now)
+        if refused.kind == presend.NO_ADDRESS:
+            tasks.ask_for_address(session, touch, contact, refused.cause, now)
+        return to.get(refused.kind, "retry")
     transport = delivery.transports.for_mailbox(reserved.mailbox)
     result = transport.send(letter, build(letter))
     if result.outcome in ("sent", "unknown"):  # it left, or may have

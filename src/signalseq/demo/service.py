@@ -29,6 +29,7 @@ from signalseq.inbound.runner import inbound_settings
 from signalseq.inbound.service import process
 from signalseq.metrics.repository import Filters
 from signalseq.metrics.service import Report, build_report
+from signalseq.people import employments
 from signalseq.pipeline.simulate import SimulationReport, simulate
 from signalseq.review import counts
 from signalseq.rules.watcher import RulesWatcher
@@ -108,6 +109,9 @@ class DemoReport:
     mailboxes: list[dict[str, Any]] = field(default_factory=list)
     tasks: dict[str, int] = field(default_factory=dict)  # tasks by state
     funnel: Report | None = None
+    # people who changed employer: the address used now, and the emails the outbox holds
+    # for them, read from the files' To: headers (new address / a former employer's)
+    movers: list[dict[str, Any]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -129,6 +133,7 @@ class DemoReport:
             "mailboxes": self.mailboxes,
             "tasks": self.tasks,
             "report": self.funnel.as_dict() if self.funnel else None,
+            "movers": self.movers,
         }
 
 
@@ -197,7 +202,28 @@ def run_demo(settings: Settings, database: Database, clock: Clock) -> DemoReport
         report.drafts = sample_drafts(session, 2)
         report.queue = counts.pending(session)
         report.reviewer_password = _demo_reviewer(session, start)
+        report.movers = _movers(session, settings.resolved_outbox_dir)
     return report
+
+
+def _movers(session: Session, outbox: Path) -> list[dict[str, Any]]:
+    """Each mover with the emails in the outbox addressed to them, by the raw To: header."""
+    recipients: Counter[str] = Counter()
+    for path in outbox.glob("*.eml"):
+        with path.open("rb") as handle:
+            head = handle.read(8192).split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0]
+        for line in head.splitlines():
+            if line.lower().startswith(b"to:"):
+                found = re.search(rb"<([^>]+)>", line) or re.search(rb"(\S+@\S+)", line)
+                if found:
+                    recipients[found.group(1).decode("ascii", "replace").lower()] += 1
+    rows = employments.movers(session)
+    for row in rows:
+        row["emails_to_address"] = recipients.get(str(row["address"] or "").lower(), 0)
+        row["emails_to_former_address"] = recipients.get(
+            str(row["former_address"] or "").lower(), 0
+        )
+    return rows
 
 
 def _demo_reviewer(session: Session, now: datetime) -> str | None:

@@ -30,6 +30,7 @@ EXIT_REASONS = (
     "unsubscribed",
     "bounced",
     "suppressed",  # found on a suppression list when about to send
+    "left_company",  # a job change: the person no longer works where they were enrolled
     "manual",
     "sequence_retired",
 )
@@ -38,6 +39,7 @@ TOUCH_STATES = (
     "drafting",
     "in_review",
     "approved",
+    "needs_address",  # an email with no address at the current employer: waits for one
     "sending",
     "unknown",
     "task",
@@ -46,7 +48,7 @@ TOUCH_STATES = (
     "skipped",
     "failed",
 )
-UNSENT = ("scheduled", "drafting", "in_review", "approved", "task")
+UNSENT = ("scheduled", "drafting", "in_review", "approved", "needs_address", "task")
 # a message on its way or whose fate a person must settle: cancelled by nothing, and the
 # next step waits for it
 IN_FLIGHT = (*UNSENT, "sending", "unknown")
@@ -62,10 +64,11 @@ TOUCH_TRANSITIONS: dict[str, tuple[str, ...]] = {
     "scheduled": ("drafting", "cancelled", "skipped"),
     "drafting": ("in_review", "approved", "failed", "cancelled", "skipped"),
     "in_review": ("approved", "drafting", "cancelled", "skipped"),
-    "approved": ("sending", "task", "sent", "in_review", "cancelled", "failed"),
+    "approved": ("sending", "task", "sent", "in_review", "needs_address", "cancelled", "failed"),
+    "needs_address": ("approved", "cancelled", "skipped"),
     # sent; not sent (a refusal before the data: failed, or approved to retry; a stop
     # found at the last moment: cancelled); or nobody knows (unknown)
-    "sending": ("sent", "approved", "failed", "cancelled", "unknown"),
+    "sending": ("sent", "approved", "needs_address", "failed", "cancelled", "unknown"),
     "unknown": ("sent", "cancelled", "approved"),  # as a person settles it
     "task": ("sent", "skipped", "cancelled"),
     "sent": (),

@@ -212,6 +212,12 @@ def _refused(
         if touch.state != "cancelled":  # an exit already cancelled it with its cause
             lifecycle.move_touch(session, touch, "cancelled", refused.cause, ctx.now)
         return "cancelled"
+    if refused.kind == presend.NO_ADDRESS:
+        contact = session.get(Contact, enrollment.contact_id)
+        assert contact is not None
+        lifecycle.move_touch(session, touch, "needs_address", refused.cause[:200], ctx.now)
+        tasks.ask_for_address(session, touch, contact, refused.cause, ctx.now)
+        return "needs_address"
     if refused.kind == presend.NO_DRAFT or text is None:
         lifecycle.move_touch(session, touch, "failed", refused.cause, ctx.now)
         return "failed"
@@ -219,6 +225,20 @@ def _refused(
         queue.void_approval(session, touch, text, refused.cause, ctx.review, ctx.now)
         return "in_review"
     return _late(session, touch, enrollment, text, ctx)
+
+
+def address_found(session: Session, touch: Touch, ctx: StageContext) -> str:
+    """An email waiting for an address goes on once the contact has one that passes the
+    check (set by a person, the CRM or a later job-change record); else it keeps waiting."""
+    enrollment = session.get(Enrollment, touch.enrollment_id)
+    contact = session.get(Contact, enrollment.contact_id) if enrollment else None
+    if contact is None or presend.address_problem(session, contact) is not None:
+        return HELD
+    cause = f"address found: {contact.email} ({contact.email_source or 'unknown source'})"
+    lifecycle.move_touch(session, touch, "approved", cause[:200], ctx.now)
+    touch.due_at = max(touch.due_at, ctx.now)
+    tasks.address_found(session, contact.id, contact.email or "", ctx.now)
+    return "approved"
 
 
 def _throttled(

@@ -132,6 +132,9 @@ class Pipeline:
             stages_in_order.append(lambda: self._stage(rules, "in_review", approve, report))
         if self.complete_tasks:
             stages_in_order.append(lambda: self._complete_tasks(report))
+        stages_in_order.append(
+            lambda: self._stage(rules, "needs_address", stages.address_found, report)
+        )
         stages_in_order.append(lambda: self._deliver_stage(rules, report))
         for stage in stages_in_order:
             if not stage():

@@ -172,10 +172,15 @@ class Resolver:
                 name=person.name,
                 account_id=account.account_id,
             )
-        if account.status == "unmatched" and contact_account is not None:
+        moved = (signal.attributes or {}).get("change_type") == "new_company"
+        if account.status == "unmatched" and contact_account is not None and not moved:
             account = AccountMatch(contact_account, "contact", 100.0, "matched")
         if account.status == "unmatched" and company.name and create_accounts:
             account = self.create_prospect_account(company.name, company.domain)
+        if account.status == "unmatched" and moved:
+            # never the employer the person left; a person decides (or the connector's
+            # create_accounts) where the new one is
+            account = AccountMatch(None, "new_employer_unknown", 0.0, "needs_review")
         return account, contact
 
     def create_prospect_account(self, name: str, domain: str | None) -> AccountMatch:

@@ -67,6 +67,14 @@ CONTACT_FACTS: dict[str, FactType] = {
     "contact.has_phone": "bool",
     "contact.has_linkedin": "bool",
     "contact.is_signal_person": "bool",
+    # the address at the current employer: where it came from and how sure we are
+    "contact.email_source": "text",
+    "contact.email_confidence": "number",
+    # the person's latest past employment (champion tracking)
+    "contact.previous_title": "text",
+    "contact.previous_company": "text",
+    "contact.previous_account_customer": "bool",
+    "contact.previous_account_tier": "number",
 }
 FACTS: dict[str, FactType] = {**SIGNAL_FACTS, **ACCOUNT_FACTS, **CONTACT_FACTS}
 ATTRIBUTE_PREFIXES = ("account.attributes.", "contact.attributes.")
@@ -195,7 +203,10 @@ def account_facts(account: Any, aggregates: dict[str, Any]) -> dict[str, Any]:
     return facts
 
 
-def contact_facts(contact: Any, signal_contact_id: int | None) -> dict[str, Any]:
+def contact_facts(
+    contact: Any, signal_contact_id: int | None, previous: Any = None
+) -> dict[str, Any]:
+    """``previous``: the latest past employment (``people.moves.PreviousJob``), if any."""
     if contact is None:
         return {}
     facts: dict[str, Any] = {
@@ -210,6 +221,12 @@ def contact_facts(contact: Any, signal_contact_id: int | None) -> dict[str, Any]
         "contact.has_linkedin": bool(contact.linkedin_url),
         "contact.is_signal_person": signal_contact_id is not None
         and contact.id == signal_contact_id,
+        "contact.email_source": contact.email_source if contact.email else None,
+        "contact.email_confidence": contact.email_confidence if contact.email else None,
+        "contact.previous_title": previous.title if previous else None,
+        "contact.previous_company": previous.company if previous else None,
+        "contact.previous_account_customer": previous.account_customer if previous else None,
+        "contact.previous_account_tier": previous.account_tier if previous else None,
     }
     for key, value in (contact.attributes or {}).items():
         facts[f"contact.attributes.{key}"] = value

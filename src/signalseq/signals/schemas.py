@@ -66,6 +66,7 @@ class Role(_Strict):
     seniority: str | None = None
     department: str | None = None
     started_on: str | None = None
+    email: str | None = None  # the work address at this employer, when the provider gives one
 
 
 class JobChangeAttributes(_Strict):

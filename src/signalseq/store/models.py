@@ -8,6 +8,7 @@ from signalseq.delivery.models import MailboxState, SoftBounce
 from signalseq.drafting.models import Draft, DraftRevision
 from signalseq.enrollments.models import EngagementEvent, Enrollment, Touch, Transition
 from signalseq.inbound.models import InboundMessage
+from signalseq.people.models import Employment
 from signalseq.policy.models import SuppressionEntry
 from signalseq.review.models import (
     AuditEntry,
@@ -36,6 +37,7 @@ __all__ = [
     "Draft",
     "EngagementEvent",
     "Enrollment",
+    "Employment",
     "SuppressionEntry",
     "Touch",
     "Transition",

@@ -23,6 +23,7 @@ TITLES = {
     "linkedin_connect": "Send a LinkedIn connection request to",
     "linkedin_message": "Send a LinkedIn message to",
     "reply": "Answer the reply from",
+    "find_email": "Find the work email of",
 }
 
 
@@ -88,6 +89,48 @@ def open_reply(
     )
     session.add(task)
     return task
+
+
+def ask_for_address(
+    session: Session, touch: Touch, contact: Contact, why: str, now: datetime
+) -> Task:
+    """An email waits for an address: one open task per contact asks its owner to find
+    one (``signalseq contacts set-email``); it closes itself when an address arrives."""
+    found = session.scalar(
+        select(Task).where(
+            Task.contact_id == contact.id, Task.kind == "find_email", Task.state == "open"
+        )
+    )
+    if found is not None:
+        return found
+    account = session.get(Account, contact.account_id) if contact.account_id else None
+    task = Task(
+        kind="find_email",
+        touch_id=None,  # closing it sends nothing: the waiting email goes when an address is set
+        enrollment_id=touch.enrollment_id,
+        contact_id=contact.id,
+        owner=owner_of(contact, account),
+        title=_title("find_email", contact, account),
+        text=f"{why}. Set it with: signalseq contacts set-email {contact.id} ADDRESS"[:4000],
+        due_on=now.date(),
+        state="open",
+        created_at=now,
+    )
+    session.add(task)
+    return task
+
+
+def address_found(session: Session, contact_id: int, address: str, now: datetime) -> int:
+    """Close the contact's open find-the-address tasks; how many were open."""
+    tasks = session.scalars(
+        select(Task).where(
+            Task.contact_id == contact_id, Task.kind == "find_email", Task.state == "open"
+        )
+    ).all()
+    for task in tasks:
+        task.state, task.closed_at, task.closed_by = "done", now, "signalseq"
+        task.note = f"address found: {address}"[:1000]
+    return len(tasks)
 
 
 def _open_task(session: Session, task_id: int) -> Task:

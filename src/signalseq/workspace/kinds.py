@@ -11,6 +11,7 @@ from signalseq.delivery.mailboxes import MailboxesFile
 from signalseq.drafting.library import check_prompts
 from signalseq.drafting.prompts import PromptFile, parse_prompt
 from signalseq.drafting.sender import SenderProfile
+from signalseq.people.schema import EmailFinderFile
 from signalseq.policy.schema import PolicyFile
 from signalseq.review.policy import ReviewPolicy
 from signalseq.rules.ruleset import check_rules
@@ -30,6 +31,7 @@ KINDS: list[FileKind] = [
     FileKind("sender", ("prompts/sender.yaml",), SenderProfile),
     FileKind("review_policy", ("review/policy.yaml",), ReviewPolicy),
     FileKind("mailboxes", ("delivery/mailboxes.yaml",), MailboxesFile),
+    FileKind("email_finder", ("delivery/email_finder.yaml",), EmailFinderFile),
 ]
 
 CHECKS: list[Check] = [check_connectors, check_sequences, check_rules, check_prompts]
