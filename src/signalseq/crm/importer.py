@@ -229,6 +229,8 @@ def import_contacts(
         for column, value in keys.items():
             if value is not None and contact is None:
                 contact = repository.contact_by(session, **{column: value})
+        if contact is None and values["email"] is not None:  # an address the person had
+            contact = employments.contact_by_past_email(session, values["email"])
         values["account_id"] = find_account(values)
         if values["email"] is not None:
             values["email_source"], values["email_confidence"] = "import", 1.0

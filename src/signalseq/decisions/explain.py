@@ -12,6 +12,7 @@ from signalseq.crm.models import Contact
 from signalseq.decisions.models import Decision
 from signalseq.enrollments.models import EngagementEvent, Enrollment, Touch, Transition
 from signalseq.errors import NotFoundError
+from signalseq.people import employments
 from signalseq.signals.models import Signal
 
 
@@ -30,7 +31,10 @@ def _signal(signal: Signal | None) -> dict[str, Any] | None:
 
 
 def timeline(session: Session, email: str) -> dict[str, Any]:
-    contact = session.scalar(select(Contact).where(Contact.email == email.strip().lower()))
+    address = email.strip().lower()
+    contact = session.scalar(select(Contact).where(Contact.email == address))
+    if contact is None:  # an address the person had at a former employer
+        contact = employments.contact_by_past_email(session, address)
     if contact is None:
         raise NotFoundError(f"no contact with e-mail {email!r}")
     return timeline_of(session, contact)
@@ -70,7 +74,10 @@ def timeline_of(session: Session, contact: Contact) -> dict[str, Any]:
             "seniority": contact.seniority,
             "account": contact.account.domain if contact.account else None,
             "id": contact.id,
+            "email_source": contact.email_source,
+            "email_confidence": contact.email_confidence,
         },
+        "employments": employments.history(session, contact.id),
         "decisions": [
             {
                 "decided_at": d.decided_at.isoformat(),
@@ -156,6 +163,16 @@ def render(data: dict[str, Any], console: Console) -> None:
         f"[bold]{contact['name']}[/bold] <{contact['email']}> — {contact['title'] or 'no title'} "
         f"({contact['seniority']}) at {contact['account'] or 'no account'}"
     )
+    if contact["email"]:
+        console.print(f"address from {contact['email_source'] or 'unknown'}")
+    else:
+        console.print("no address at the current employer: emails wait for one")
+    for job in data["employments"]:
+        if not job["current"]:
+            console.print(
+                f"  before: {job['title'] or '?'} at {job['company'] or '?'} until "
+                f"{job['ended_on'] or '?'} ({job['email'] or 'no address'}, retired)"
+            )
     if not data["decisions"]:
         console.print(
             "No decisions yet: no signal about this contact or their account has been decided."
@@ -185,6 +202,17 @@ def render(data: dict[str, Any], console: Console) -> None:
         for check in decision["trace"].get("policy", []):
             if not check["passed"]:
                 console.print(f"    [red]policy ✗[/red] {check['check']}: {check['detail']}")
+        move = decision["trace"].get("employment")
+        if move:
+            found = move["address"]
+            console.print(
+                f"  moved: {move['before']} → {move['after']}; "
+                + (
+                    f"address {found} ({move['address_source']}, {move['address_confidence']})"
+                    if found
+                    else f"needs an address — {move['address_missing']}"
+                )  # fmt: skip
+            )
     for enrollment in data["enrollments"]:
         console.print(
             f"\nenrollment #{enrollment['id']}: {enrollment['sequence']} v{enrollment['version']} "

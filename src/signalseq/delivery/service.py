@@ -42,6 +42,7 @@ from signalseq.enrollments import lifecycle
 from signalseq.enrollments.engagement import record_event
 from signalseq.enrollments.models import Enrollment, Touch, Transition
 from signalseq.errors import ConflictError, NotFoundError, UsageError
+from signalseq.people import employments
 from signalseq.policy.schema import PolicyFile
 from signalseq.settings import Settings
 from signalseq.tasks import service as tasks
@@ -232,7 +233,7 @@ def send_reserved(
     assert enrollment is not None
     contact = session.get(Contact, enrollment.contact_id)
     assert contact is not None
-    account = session.get(Account, enrollment.account_id) if enrollment.account_id else None
+    account = employments.current_account(session, contact)
     draft = session.scalar(select(Draft).where(Draft.touch_id == touch.id))
     letter = reserved.letter
     refused = presend.check(

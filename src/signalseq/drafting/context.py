@@ -21,6 +21,7 @@ from signalseq.drafting.prompts import PromptFile
 from signalseq.drafting.sender import SenderProfile
 from signalseq.enrollments.models import Touch
 from signalseq.normalize.companies import display_company_name
+from signalseq.people.models import Employment
 from signalseq.signals.models import Signal
 
 VISIT_LOOKBACK = timedelta(days=14)
@@ -254,7 +255,9 @@ def assemble(
     sender: SenderProfile,
     prompt: PromptFile,
     now: datetime,
+    previous_job: Employment | None = None,
 ) -> ResearchContext:
+    """``previous_job``: the person's latest past employment (a mover's old role)."""
     first_name = contact.first_name or (contact.full_name or "").split(" ")[0] or None
     last_email = next((p for p in reversed(previous) if p.channel == "email" and p.subject), None)
     threaded = touch.thread == "continue" and last_email is not None
@@ -279,6 +282,10 @@ def assemble(
             "seniority": contact.seniority,
             "department": contact.department,
             "country": contact.country,
+            "previous_title": untrusted(previous_job.title if previous_job else None, "job title"),
+            "previous_company": untrusted(
+                previous_job.company_name if previous_job else None, "company name"
+            ),
         },
         "sender": sender.model_dump() | {"first_name": sender.sender.first_name},
         "previous_touches": [

@@ -18,7 +18,7 @@ from typing import Any, Protocol
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from signalseq.crm.models import Account, Contact
+from signalseq.crm.models import Contact
 from signalseq.drafting import offline
 from signalseq.drafting.context import (
     VISIT_LOOKBACK,
@@ -35,6 +35,7 @@ from signalseq.drafting.prompts import PromptFile, RenderedPrompt, render
 from signalseq.drafting.sender import SenderProfile
 from signalseq.enrollments.models import Enrollment, Touch
 from signalseq.errors import NotFoundError, SignalseqError
+from signalseq.people import employments
 from signalseq.review.models import latest_item
 from signalseq.settings import Settings
 from signalseq.signals.models import Signal
@@ -142,7 +143,7 @@ def prepare(session: Session, touch: Touch, library: PromptLibrary, now: datetim
     assert enrollment is not None
     contact = session.get(Contact, enrollment.contact_id)
     assert contact is not None
-    account = session.get(Account, enrollment.account_id) if enrollment.account_id else None
+    account = employments.current_account(session, contact)
     signal = session.get(Signal, enrollment.signal_id) if enrollment.signal_id else None
     kind = signal.kind if signal is not None else None
     prompt = library.find(touch.prompt, touch.channel, touch.purpose, kind)
@@ -156,6 +157,7 @@ def prepare(session: Session, touch: Touch, library: PromptLibrary, now: datetim
         sender=library.sender,
         prompt=prompt,
         now=now,
+        previous_job=employments.previous(session, contact.id),
     )
     rendered = render(prompt, context.prompt_variables())
     earlier = session.scalar(select(Draft).where(Draft.touch_id == touch.id))

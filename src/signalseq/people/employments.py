@@ -34,6 +34,15 @@ class Address:
     detail: str = ""
 
 
+def current_account(session: Session, contact_id: int | Contact) -> Account | None:
+    """The account the person works at now: the one every reader of "the contact's
+    account / tier" uses (an enrollment's account is where it began)."""
+    contact = contact_id if isinstance(contact_id, Contact) else session.get(Contact, contact_id)
+    if contact is None or contact.account_id is None:
+        return None
+    return session.get(Account, contact.account_id)
+
+
 def current(session: Session, contact_id: int) -> Employment | None:
     return session.scalar(
         select(Employment)
@@ -78,6 +87,16 @@ def sync_current(session: Session, contact: Contact, now: datetime, source: str)
         contact.email_confidence,
     )
     return employment
+
+
+def contact_by_past_email(session: Session, email: str) -> Contact | None:
+    """The person who had this address at a former employer."""
+    contact_id = session.scalar(
+        select(Employment.contact_id)
+        .where(Employment.email == email, Employment.current.is_(False))
+        .limit(1)
+    )
+    return session.get(Contact, contact_id) if contact_id is not None else None
 
 
 def left_account(session: Session, contact_id: int, account_id: int | None) -> bool:

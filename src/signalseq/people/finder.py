@@ -38,6 +38,9 @@ if TYPE_CHECKING:
 MAX_ANSWER_BYTES = 65536
 MAX_EXAMPLES = 500
 _GERMAN = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
+# letters NFKD does not take apart
+_FOLD = str.maketrans({"ø": "o", "æ": "ae", "œ": "oe", "ł": "l", "đ": "d", "ð": "d", "þ": "th",
+                       "ı": "i"})  # fmt: skip
 
 # local-part templates over {first}, {last} and their initials {fi}, {li}
 TEMPLATES: dict[str, str] = {
@@ -76,7 +79,8 @@ def ascii_names(name: str | None) -> list[str]:
     if not name:
         return []
     found = []
-    for text in (name.casefold().translate(_GERMAN), name.casefold()):
+    for text in (name.casefold().translate(_GERMAN).translate(_FOLD),
+                 name.casefold().translate(_FOLD)):  # fmt: skip
         plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
         plain = re.sub(r"[^a-z]", "", plain)
         if plain and plain not in found:

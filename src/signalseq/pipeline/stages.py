@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from signalseq.crm.models import Account, Contact
+from signalseq.crm.models import Contact
 from signalseq.delivery import presend
 from signalseq.delivery import service as delivery
 from signalseq.delivery.mailboxes import Mailbox
@@ -23,6 +23,7 @@ from signalseq.drafting.service import DraftJob, DraftResult
 from signalseq.enrollments import lifecycle
 from signalseq.enrollments.models import Enrollment, Touch
 from signalseq.enrollments.scheduling import contact_calendar, step_windows
+from signalseq.people import employments
 from signalseq.policy.schema import PolicyFile
 from signalseq.review import queue
 from signalseq.review.assess import reasons_for
@@ -171,7 +172,7 @@ def deliver(session: Session, touch: Touch, ctx: StageContext) -> str:
     assert enrollment is not None
     contact = session.get(Contact, enrollment.contact_id)
     assert contact is not None
-    account = session.get(Account, enrollment.account_id) if enrollment.account_id else None
+    account = employments.current_account(session, contact)
     text = session.scalar(select(Draft).where(Draft.touch_id == touch.id))
     calendar, windows = ctx.calendar(session, touch, enrollment)
     close = calendar.window_close(touch.due_at, windows)

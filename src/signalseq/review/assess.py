@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
-from signalseq.crm.models import Account, Contact
+from signalseq.crm.models import Contact
 from signalseq.drafting.models import Draft
 from signalseq.enrollments.models import Enrollment, Touch
+from signalseq.people import employments
 from signalseq.review import counts
 from signalseq.review.models import latest_item
 from signalseq.review.policy import REASONS, ReviewPolicy
@@ -49,7 +50,7 @@ def reasons_for(
     rules = policy.require_review
     if rules.first_touch and not _anything_sent(session, enrollment.id):
         found.append(Reason("first_touch", f"step {touch.step_id}, nothing sent yet"))
-    account = session.get(Account, enrollment.account_id) if enrollment.account_id else None
+    account = employments.current_account(session, enrollment.contact_id)
     if account is not None and account.tier in rules.account_tiers:
         found.append(Reason("account_tier", f"{account.name} is tier {account.tier}"))
     contact = session.get(Contact, enrollment.contact_id)

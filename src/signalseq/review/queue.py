@@ -16,7 +16,6 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from signalseq.crm.models import Account
 from signalseq.drafting import service as drafting
 from signalseq.drafting.guardrails import GuardrailReport
 from signalseq.drafting.library import PromptLibrary
@@ -24,6 +23,7 @@ from signalseq.drafting.models import Draft, DraftRevision, content_sha256
 from signalseq.enrollments import lifecycle
 from signalseq.enrollments.models import Enrollment, Touch
 from signalseq.errors import ConflictError, NotFoundError, PermissionDenied
+from signalseq.people import employments
 from signalseq.review import audit, counts
 from signalseq.review.assess import Reason
 from signalseq.review.closing import ReviewConflict
@@ -55,7 +55,7 @@ def open_item(
     """Queue ``touch`` (already moved to ``in_review``) for a person."""
     enrollment = session.get(Enrollment, touch.enrollment_id)
     assert enrollment is not None
-    account = session.get(Account, enrollment.account_id) if enrollment.account_id else None
+    account = employments.current_account(session, enrollment.contact_id)
     low_risk = all(r.code in policy.low_risk and r.code not in NEVER_LOW_RISK for r in reasons)
     item = ReviewItem(
         touch_id=touch.id,

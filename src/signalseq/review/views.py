@@ -11,9 +11,13 @@ from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
 from signalseq.crm.models import Account, Contact
+from signalseq.delivery import presend
+from signalseq.delivery.mailboxes import Mailbox
+from signalseq.delivery.service import choose_mailbox
 from signalseq.drafting.models import Draft, DraftRevision
 from signalseq.enrollments.models import Enrollment, Touch
 from signalseq.errors import NotFoundError
+from signalseq.people import employments
 from signalseq.review import audit, counts
 from signalseq.review.models import ReviewItem, ReviewReason
 from signalseq.signals.models import Signal
@@ -205,9 +209,12 @@ def next_pending(session: Session, item_id: int) -> int | None:
     )
 
 
-def item_view(session: Session, item_id: int, now: datetime) -> dict[str, Any]:
-    """Everything the item page shows: the draft and its versions, why it is here, the
-    research context and trigger signal, the guardrails, and the item's audit trail."""
+def item_view(
+    session: Session, item_id: int, now: datetime, mailboxes: list[Mailbox] | None = None
+) -> dict[str, Any]:
+    """Everything the item page shows: the draft and its versions, who it goes to and
+    from, why it is here, the research context and trigger signal, the guardrails, and
+    the item's audit trail."""
     item = session.get(ReviewItem, item_id)
     if item is None:
         raise NotFoundError(f"no review item {item_id}")
@@ -246,7 +253,41 @@ def item_view(session: Session, item_id: int, now: datetime) -> dict[str, Any]:
         "account": account,
         "signal": signal,
         "revisions": revisions,
+        "recipient": recipient_view(session, contact, touch.channel),
+        "sender": (
+            choose_mailbox(session, mailboxes, enrollment, contact, account).address
+            if mailboxes and touch.channel == "email"
+            else None
+        ),
+        "employment": employment_change(session, contact),
         "audit": [audit.as_dict(e) for e in audit.of_touch(session, touch.id)],
         "previous_id": _neighbour(session, item, False) if item.state == "pending" else None,
         "next_id": _neighbour(session, item, True) if item.state == "pending" else None,
+    }
+
+
+def recipient_view(session: Session, contact: Contact, channel: str) -> dict[str, Any]:
+    """Where an email would go, where that address came from, and what stops it."""
+    return {
+        "address": contact.email,
+        "source": contact.email_source,
+        "confidence": contact.email_confidence,
+        "problem": presend.address_problem(session, contact) if channel == "email" else None,
+    }
+
+
+def employment_change(session: Session, contact: Contact) -> dict[str, Any] | None:
+    """The person's move, when they have one: the latest past role and the current one."""
+    before = employments.previous(session, contact.id)
+    if before is None:
+        return None
+    now_at = employments.current(session, contact.id)
+    return {
+        "previous_title": before.title,
+        "previous_company": before.company_name,
+        "previous_email": before.email,
+        "ended_on": before.ended_on,
+        "title": now_at.title if now_at else None,
+        "company": now_at.company_name if now_at else None,
+        "started_on": now_at.started_on if now_at else None,
     }

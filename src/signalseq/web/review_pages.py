@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
+from signalseq.delivery.mailboxes import workspace_mailboxes
 from signalseq.drafting.library import workspace_library
 from signalseq.errors import ConflictError, NotFoundError, PermissionDenied
 from signalseq.review import queue, views
@@ -93,8 +94,10 @@ def _item_page(
     state = security.app_state(request)
     policy = _policy(request)
     now = state.clock.now()
+    rules = state.rules()
+    mailboxes = workspace_mailboxes(rules.workspace, rules.prompts.sender, state.settings)
     with state.database.unit_of_work() as session:
-        view = views.item_view(session, item_id, now)
+        view = views.item_view(session, item_id, now, mailboxes)
     claimed_by = view["item"]["claimed_by"]
     can_act = viewer.role in policy.approvers and claimed_by in (None, viewer.username)
     return page(
