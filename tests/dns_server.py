@@ -66,9 +66,7 @@ class _Resolver(BaseResolver):  # type: ignore[misc]
 @contextmanager
 def dns_server(zone: Zone) -> Iterator[int]:
     """Serve ``zone`` over UDP on 127.0.0.1; yields the port."""
-    server = DNSServer(
-        _Resolver(zone), address="127.0.0.1", port=0, logger=_Quiet()
-    )
+    server = DNSServer(_Resolver(zone), address="127.0.0.1", port=0, logger=_Quiet())
     server.start_thread()
     try:
         yield server.server.server_address[1]
