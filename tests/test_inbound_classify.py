@@ -113,3 +113,137 @@ def test_a_broken_message_id_is_kept_as_written_not_raised(value):
     raw = f"From: a@b.example\r\nMessage-ID: {value}\r\nIn-Reply-To: {value}\r\n\r\nHi\r\n"
     inbound = parse(raw.encode())
     assert classify(inbound).kind == "reply"
+
+
+def _prose(subject: str, body: str, sender: str = "MAILER-DAEMON@mx.example-corp.com",
+           extra: str = "") -> bytes:  # fmt: skip
+    raw = (
+        f"From: {sender}\r\nTo: maya@tallyforge-demo.com\r\nSubject: {subject}\r\n"
+        f"Date: Mon, 23 Nov 2026 14:15:02 +0000\r\nMessage-ID: <p1@mx.example-corp.com>\r\n"
+        f"{extra}\r\n{body}\r\n"
+    )
+    return raw.encode()
+
+
+def _report(status: str, diagnostic: str, action: str = "failed", text: str = "") -> bytes:
+    body = (
+        m.DSN_HARD.replace("Status: 5.1.1", f"Status: {status}")
+        .replace("Diagnostic-Code: smtp; 550 5.1.1 User unknown", f"Diagnostic-Code: {diagnostic}")
+        .replace("Action: failed", f"Action: {action}")
+        .replace(
+            "your message could not be delivered.", text or "your message could not be delivered."
+        )
+    )
+    return m.render(body, SENDER, REF)
+
+
+@pytest.mark.parametrize(
+    ("raw", "kind"),
+    [
+        # the text decides when the status is generic (or says something else)
+        (
+            _report("5.0.0", "smtp; 550 Message rejected: listed at zen.spamhaus.org"),
+            "policy_block",
+        ),
+        (_report("5.0.0", "smtp; 554 Your message looks like SPAM to us"), "policy_block"),
+        (_report("5.0.0", "smtp; 550 SPF check failed for the sending domain"), "policy_block"),
+        (_report("5.7.1", "smtp; 550 5.7.1 No such user here"), "bounce"),
+        (
+            _report("5.7.0", "x-unix; the recipient mailbox has exceeded its disk space limit"),
+            "soft_bounce",
+        ),
+        (_report("5.0.0", "smtp; 552 Mailbox full"), "soft_bounce"),
+        (_report("5.4.7", "smtp; delivery time expired"), "soft_bounce"),
+        (_report("5.0.0", "smtp; 550 junkmail@example-corp.com: user unknown"), "bounce"),
+        # per-recipient action: a delay or a success report is no failure
+        (_report("4.4.7", "smtp; 451 try again later", action="delayed"), "delivery_report"),
+        (_report("2.0.0", "smtp; 250 ok", action="delivered"), "delivery_report"),
+        (
+            _prose(
+                "Warning: could not send message for past 4 hours",
+                "THIS IS A WARNING MESSAGE ONLY. YOU DO NOT NEED TO RESEND YOUR MESSAGE.\r\n"
+                "The mail system will continue to try to deliver it for 5 days.\r\n"
+                "Remote host said: 451 4.3.0 temporary failure",
+            ),
+            "delivery_report",
+        ),
+        # gave up after retrying: soft
+        (
+            _prose(
+                "failure notice",
+                "I'm sorry, I couldn't deliver your message to "
+                "<person@example-corp.com> for 5 days. Giving up.",
+            ),
+            "soft_bounce",
+        ),
+        # a bounce carrying auto-reply headers is still a bounce, with no return date
+        (
+            _prose(
+                "Mail delivery failed",
+                "This message was created automatically by mail "
+                "delivery software.\r\n\r\n  person@example-corp.com\r\n    550 5.1.1 user "
+                "unknown (on 29 April)",
+                sender="bounces@relay.example",
+                extra="Auto-Submitted: auto-replied\r\nPrecedence: bulk\r\n",
+            ),
+            "bounce",
+        ),
+        # a version number is not a status code
+        (
+            _prose(
+                "Undelivered Mail Returned to Sender",
+                "This is Postfix 2.5.5 at host "
+                "mx.example.\r\n<person@example-corp.com>: host does not exist (NXDOMAIN)",
+            ),
+            "bounce",
+        ),
+    ],
+)
+def test_what_decides_the_class_of_a_delivery_report(raw, kind):
+    found = classify(parse(raw))
+    assert found.kind == kind, found.reason
+    assert found.return_date is None
+
+
+def test_the_failed_recipient_is_never_one_of_our_addresses():
+    google_groups = _prose(
+        "Delivery Status Notification (Failure)",
+        "Message from maya@tallyforge-demo.com could not be delivered to the group.",
+        extra="X-Failed-Recipients: person@example-corp.com\r\n",
+    )
+    assert classify(
+        parse(google_groups), own=frozenset({"maya@tallyforge-demo.com"})
+    ).recipient == ("person@example-corp.com")
+    only_ours = _prose("Undeliverable", "Delivery failed: maya@tallyforge-demo.com said 550 no.")
+    found = classify(parse(only_ours), own=frozenset({"maya@tallyforge-demo.com"}))
+    assert found.kind == "bounce" and found.recipient is None
+
+
+def test_an_unsubscribe_is_read_before_auto_reply_headers():
+    apple = classify(parse(m.render(m.UNSUBSCRIBE_APPLE, SENDER, REF, "tok")))
+    assert apple.kind == "unsubscribe", "Apple Mail's mailto: unsubscribe is Auto-Submitted"
+    only_token = m.UNSUBSCRIBE_APPLE.replace("Subject: unsubscribe {token}", "Subject: {token}")
+    raw = m.render(only_token, SENDER, REF, "tok")
+    assert classify(parse(raw)).kind == "auto_reply"
+    assert classify(parse(raw), token=True).kind == "unsubscribe", "our token decides"
+
+
+@pytest.mark.parametrize(
+    ("text", "sent", "back"),
+    [
+        ("I'm away July 10-31, back in August", date(2010, 7, 5), date(2010, 7, 31)),
+        ("Ich bin vom 10.–31. Juli nicht im Büro.", date(2010, 7, 5), date(2010, 7, 31)),
+        ("I am away until 05/07/2010.", date(2010, 7, 5), date(2010, 7, 5)),
+        (
+            "Out of the office until 05/01/2010, returning 5th Jan",
+            date(2010, 1, 4),
+            date(2010, 1, 5),
+        ),
+        ("Je suis absente jusqu'au lundi 14 décembre.", date(2026, 12, 1), date(2026, 12, 14)),
+        ("Jag är tillbaka måndag 7 december.", date(2026, 12, 1), date(2026, 12, 7)),
+        ("Estaré fuera hasta el 15 de enero.", date(2026, 12, 20), date(2027, 1, 15)),
+        ("Sent on 04/01/2010 10:55:58. I am away.", date(2010, 1, 4), date(2010, 1, 4)),
+    ],
+)
+def test_return_dates_read_with_a_date_parser(text, sent, back):
+    assert return_date(text, sent) == back

@@ -39,6 +39,10 @@ CASES = {  # contact → message it sends
     "complaint": m.ARF_COMPLAINT,
     "unsub-es": m.UNSUBSCRIBE_ES,
     "unsub-mailto": m.UNSUBSCRIBE_BY_MAILTO,
+    "unsub-apple": m.UNSUBSCRIBE_APPLE,
+    "delay": m.DSN_DELAYED,
+    "own-first": m.PROSE_BOUNCE_OWN_FIRST,
+    "forged": m.FORGED_BOUNCE,
 }
 
 
@@ -89,17 +93,20 @@ def test_imap_messages_are_classified_and_applied_once(
     for name, template in CASES.items():
         _enrollment, contact_id, ref = people[name]
         token = make_token(TEST_SECRET, contact_id, f"{name}@example-corp.com")
+        if name == "forged":
+            ref = "<a-message-we-never-sent@elsewhere.example>"
         dovecot.append(m.render(template, f"{name}@example-corp.com", ref, token))
     dovecot.append(m.render(m.STRANGER, "someone@unknown.example"))
 
     first = run_cli("inbound", "poll", "--json")
     assert first.exit_code == 0, first.output
     (report,) = json.loads(first.stdout)
-    assert report["read"] == 11 and report["error"] is None
+    assert report["read"] == 15 and report["error"] is None
     got = {r["message_id"]: r["classification"] for r in report["messages"]}
     assert sorted(got.values()) == sorted(
         ["reply", "auto_reply", "auto_reply", "auto_reply", "bounce", "soft_bounce",
-         "policy_block", "complaint", "unsubscribe", "unsubscribe", "reply"]
+         "policy_block", "complaint", "unsubscribe", "unsubscribe", "unsubscribe",
+         "delivery_report", "bounce", "bounce", "reply"]
     )  # fmt: skip
 
     def enrollment(name):
@@ -123,6 +130,10 @@ def test_imap_messages_are_classified_and_applied_once(
     assert enrollment("complaint")[:2] == ("exited", "unsubscribed")
     assert enrollment("unsub-es")[:2] == ("exited", "unsubscribed")
     assert enrollment("unsub-mailto")[:2] == ("exited", "unsubscribed"), "matched by token"
+    assert enrollment("unsub-apple")[:2] == ("exited", "unsubscribed"), "not an out-of-office"
+    assert enrollment("delay")[:2] == ("active", None), "a delay warning changes nothing"
+    assert enrollment("own-first")[:2] == ("exited", "bounced")
+    assert enrollment("forged")[:2] == ("active", None), "a bounce about no message of ours"
     with store.database.unit_of_work() as session:
         suppressed = {
             value: reason
@@ -134,19 +145,25 @@ def test_imap_messages_are_classified_and_applied_once(
         mailbox = session.get(MailboxState, "sales")
         tasks = session.execute(select(Task.kind, Task.owner, Task.text)).all()
         dead = session.scalars(select(DeadLetter.reason)).all()
-    for name in ("hard", "complaint", "unsub-es", "unsub-mailto"):
+    for name in ("hard", "complaint", "unsub-es", "unsub-mailto", "unsub-apple", "own-first"):
         assert f"{name}@example-corp.com" in suppressed, name
-    assert "reply@example-corp.com" not in suppressed and soft.count == 1
+    for name in ("reply", "delay", "forged", "soft", "policy"):
+        assert f"{name}@example-corp.com" not in suppressed, name
+    assert "maya@tallyforge-demo.com" not in suppressed, "never our own mailbox"
+    assert soft.count == 1
     assert mailbox.paused_at is not None and "5.7.1" in mailbox.paused_reason
-    assert mailbox.imap_last_uid == 11
+    assert mailbox.imap_last_uid == 15
     assert [(k, o) for k, o, _t in tasks] == [("reply", "alex@signalseq.example")]
     assert "Does Thursday work?" in tasks[0][2], "the owner is told what the person wrote"
-    assert dead == ["reply: no contact matches (from someone@unknown.example)"]
+    assert sorted(dead) == [
+        "bounce: names no message we sent (about forged@example-corp.com)",
+        "reply: no contact matches (from someone@unknown.example)",
+    ]
 
     again = run_cli("inbound", "poll", "--json")
     assert json.loads(again.stdout)[0]["read"] == 0, "read from the last UID on"
     listed = json.loads(run_cli("inbound", "list", "--json").stdout)
-    assert len(listed) == 11
+    assert len(listed) == 15
     status = json.loads(run_cli("delivery", "mailboxes", "--json").stdout)
     assert status[0]["paused"] and "5.7.1" in status[0]["paused"]
     assert run_cli("delivery", "resume", "sales").exit_code == 0

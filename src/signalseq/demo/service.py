@@ -8,6 +8,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.utils import format_datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -19,11 +20,13 @@ from signalseq.auth.service import add_user
 from signalseq.clock import Clock
 from signalseq.crm import repository
 from signalseq.crm.importer import ImportReport, import_accounts, import_contacts
+from signalseq.crm.models import Contact
 from signalseq.decisions.service import DecideReport, decide_pending
 from signalseq.delivery.mailboxes import workspace_mailboxes
 from signalseq.delivery.service import mailbox_rows
 from signalseq.drafting.library import workspace_library
 from signalseq.drafting.service import drafter_from_settings, sample_drafts
+from signalseq.enrollments.models import Enrollment, Touch
 from signalseq.inbound.events import parse_event, record_pushed
 from signalseq.inbound.runner import inbound_settings
 from signalseq.inbound.service import process
@@ -71,6 +74,7 @@ class InboundReplay:
             raw = raw.replace(b"%RETURN_DATE_DE%", f"{back:%d.%m.%Y}".encode())
             raw = raw.replace(b"%RETURN_DATE_SV%", f"{back.day} {SWEDISH[back.month]}".encode())
             with self.database.unit_of_work() as session:
+                raw = re.sub(rb"%SENT_TO\(([^)]+)\)%", partial(_sent_to, session), raw)
                 result = process(
                     session, raw, source=f"file:{path.name}", settings=options, now=now
                 )
@@ -81,6 +85,19 @@ class InboundReplay:
                 effect = f"{event.kind} recorded for contact #{event.contact_id}"
             self.results.append({"file": path.name, "classification": event.kind,
                                  "effect": effect, "message_id": "", "duplicate": False})  # fmt: skip
+
+
+def _sent_to(session: Session, found: re.Match[bytes]) -> bytes:
+    """The Message-ID of the last email sent to an address (a bounce returns its headers)."""
+    message_id = session.scalar(
+        select(Touch.message_id)
+        .join(Enrollment, Enrollment.id == Touch.enrollment_id)
+        .join(Contact, Contact.id == Enrollment.contact_id)
+        .where(Contact.email == found.group(1).decode(), Touch.message_id.is_not(None))
+        .order_by(Touch.id.desc())
+        .limit(1)
+    )
+    return (message_id or "<none@signalseq.invalid>").encode()
 
 
 SWEDISH = {1: "januari", 2: "februari", 3: "mars", 4: "april", 5: "maj", 6: "juni", 7: "juli",

@@ -1,15 +1,17 @@
-"""What an inbound message is, decided in a fixed order (the first that fits wins):
+"""What an inbound message is, structure first:
 
-1. a delivery status notification (RFC 3464, and the common non-standard bounces):
-   hard (5.x.x, mailbox unknown) → ``bounce``; temporary (4.x.x, 5.2.x mailbox full)
-   → ``soft_bounce``; 5.7.x (refused as spam or by policy) → ``policy_block``, which
-   is about our mailbox, not the contact; delivered/delayed reports → ``delivery_report``;
-2. an abuse or complaint report (ARF, RFC 5965) → ``complaint``;
-3. an automatic reply (RFC 3834 ``Auto-Submitted``, ``X-Autoreply``, ``X-Autorespond``,
-   ``Precedence: auto_reply|bulk|junk``, Exchange's markers, subject prefixes in a
-   dozen languages) → ``auto_reply``, with the return date when one is stated;
-4. a request to stop ("unsubscribe", "remove me", "not interested", "stop emailing", in
-   the same languages) → ``unsubscribe``;
+1. a complaint report (ARF, RFC 5965) → ``complaint``;
+2. a delivery report (``inbound.dsn``: RFC 3464 and the prose bounces of the big MTAs),
+   its kind from the per-recipient action and the diagnostic text (``bounce_rules``):
+   ``bounce`` (hard), ``soft_bounce`` (full mailbox, gave up, temporary),
+   ``policy_block`` (spam, block list, authentication: about our mailbox, not the
+   contact) or ``delivery_report`` (delayed, delivered: no effect);
+3. a request to stop — our unsubscribe token (the mailto: link), or the words —
+   ``unsubscribe``, before any auto-reply header is believed (Apple Mail's mailto
+   unsubscribe carries ``Auto-Submitted``);
+4. an automatic reply (RFC 3834 ``Auto-Submitted``, ``X-Autoreply``, ``Precedence``,
+   Exchange's markers, subject prefixes in a dozen languages) → ``auto_reply``, with the
+   return date when one is stated;
 5. anything else is a person answering → ``reply``.
 """
 
@@ -18,11 +20,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
-from email import message_from_string, policy
-from email.message import EmailMessage, Message
+from email.message import Message
 
+from signalseq.inbound import dsn
+from signalseq.inbound.bounce_rules import CHALLENGE
 from signalseq.inbound.dates import return_date
-from signalseq.inbound.parse import Inbound, header, ids_in
+from signalseq.inbound.parse import Inbound, header
 
 Kind = str  # bounce, soft_bounce, policy_block, delivery_report, complaint, auto_reply,
 #             unsubscribe, reply
@@ -36,9 +39,10 @@ BOUNCE_SUBJECTS = re.compile(
     re.IGNORECASE,
 )
 AUTO_SUBJECTS = re.compile(
+    r"\bis out of (?:the )?office|\((?:automatic|auto) (?:reply|response)\)|"
     r"^\s*(?:\[[^\]]*\]\s*)?(?:"
     # English
-    r"out of (?:the )?office|automatic reply|auto[- ]?reply|autoreply|auto[- ]?response|"
+    r"auto:|out of (?:the )?office|automatic reply|auto[- ]?reply|autoreply|auto[- ]?response|"
     r"away from (?:the )?office|on vacation|on leave|"
     # German
     r"abwesenheitsnotiz|automatische antwort|abwesend|nicht im büro|urlaub|"
@@ -113,35 +117,6 @@ def _parts(message: Message, content_type: str) -> list[Message]:
     return [p for p in message.walk() if p.get_content_type() == content_type]
 
 
-def _original_ids(message: EmailMessage, text: str) -> tuple[str, ...]:
-    found: list[str] = []
-    for part in _parts(message, "message/rfc822"):
-        payload = part.get_payload()
-        inner = payload[0] if isinstance(payload, list) and payload else None
-        if isinstance(inner, Message):
-            found += ids_in(header(inner, "Message-ID"))
-    for part in _parts(message, "text/rfc822-headers"):
-        content = part.get_payload(decode=True)
-        if isinstance(content, bytes):
-            headers = message_from_string(
-                content.decode("utf-8", "replace"), policy=policy.compat32
-            )
-            found += ids_in(str(headers.get("Message-ID", "")))
-    found += re.findall(r"(?im)^\s*message-id:\s*(<[^<>\s]+>)", text)
-    return tuple(dict.fromkeys(found))
-
-
-def _delivery_fields(message: EmailMessage) -> list[Message]:
-    blocks: list[Message] = []
-    for part in _parts(message, "message/delivery-status"):
-        payload = part.get_payload()
-        if isinstance(payload, list):
-            blocks += [b for b in payload if isinstance(b, Message)]
-        elif isinstance(payload, str):  # some servers send it unparsed
-            blocks += [message_from_string(chunk) for chunk in re.split(r"\n\s*\n", payload)]
-    return blocks
-
-
 def _address(value: str | None) -> str | None:
     if not value:
         return None
@@ -149,74 +124,22 @@ def _address(value: str | None) -> str | None:
     return found.group(0).lower() if found else None
 
 
-def _status_kind(action: str, status: str | None) -> tuple[Kind, str]:
-    if action in ("delivered", "relayed", "expanded"):
-        return "delivery_report", f"delivery report: {action}"
-    if action == "delayed":
-        return "delivery_report", f"delivery delayed ({status or 'no status'}); still trying"
-    if status is None:
-        return "bounce", "delivery failed (no status code)"
-    klass, subject = status.split(".")[:2]
-    if klass == "4":
-        return "soft_bounce", f"temporary failure {status}"
-    if subject == "7":
-        return "policy_block", f"refused by policy or as spam ({status})"
-    if subject == "2":
-        return "soft_bounce", f"mailbox full or over quota ({status})"
-    return "bounce", f"permanent failure {status}"
-
-
-def _dsn(inbound: Inbound) -> Classification | None:
-    message = inbound.message
-    report = (
-        message.get_content_type() == "multipart/report"
-        and str(message.get_param("report-type", "")).lower() == "delivery-status"
-    )
-    sender = inbound.from_address or ""
-    looks_like_bounce = sender.startswith(BOUNCE_SENDERS) or (
-        not inbound.headers.get("in-reply-to") and BOUNCE_SUBJECTS.search(inbound.subject)
-    )
-    if not report and not looks_like_bounce:
+def _challenge(inbound: Inbound) -> Classification | None:
+    said = CHALLENGE.search(dsn.own_text(inbound))
+    if said is None:
         return None
-    originals = _original_ids(message, inbound.text)
-    blocks = _delivery_fields(message) if report else []
-    recipients = [
-        b for b in blocks if header(b, "Final-Recipient") or header(b, "Original-Recipient")
-    ]
-    if recipients:
-        failed = next(
-            (b for b in recipients if header(b, "Action").lower() == "failed"),
-            recipients[0],
-        )
-        action = (header(failed, "Action") or "failed").lower()
-        found = STATUS.search(header(failed, "Status"))
-        status = found.group(0) if found else None
-        recipient = _address(
-            header(failed, "Final-Recipient") or header(failed, "Original-Recipient")
-        )
-        diagnostic = " ".join(header(failed, "Diagnostic-Code").split())[:200]
-    else:  # a bounce in prose: the first status code and address it names
-        found = STATUS.search(inbound.text)
-        status = found.group(0) if found else None
-        action = "failed"
-        final = re.search(r"(?im)^\s*final-recipient:\s*(.+)$", inbound.text)
-        recipient = _address(final.group(1) if final else None) or next(
-            (
-                a
-                for a in re.findall(r"[\w.+-]+@[\w.-]+\.\w+", inbound.text)
-                if a.lower() != sender and not a.lower().startswith(BOUNCE_SENDERS)
-            ),
-            None,
-        )
-        recipient = recipient.lower() if recipient else None
-        diagnostic = ""
-        if status is None and not report:
-            smtp = re.search(r"\b([45]\d\d)[ -]", inbound.text)
-            status = f"{smtp.group(1)[0]}.0.0" if smtp else None
-    kind, reason = _status_kind(action, status)
-    if diagnostic:
-        reason = f"{reason}: {diagnostic}"
-    return Classification(kind, reason, status, recipient, originals)
+    return Classification(
+        "auto_reply", f"challenge/response filter ({said.group(0)!r}): waits for the sender"
+    )
+
+
+def _dsn(inbound: Inbound, own: frozenset[str]) -> Classification | None:
+    if not dsn.is_report(inbound):
+        return None
+    report = dsn.read(inbound, own)
+    return Classification(
+        report.kind, report.reason, report.status, report.recipient, report.original_ids
+    )
 
 
 def _complaint(inbound: Inbound) -> Classification | None:
@@ -243,38 +166,46 @@ def _complaint(inbound: Inbound) -> Classification | None:
             feedback = feedback or (found.group(1) if found else "")
             rcpt = re.search(r"(?im)^original-rcpt-to:\s*(.+)$", payload)
             recipient = recipient or _address(rcpt.group(1) if rcpt else None)
-    originals = _original_ids(message, inbound.text)
+    originals = dsn.original_ids(message, inbound.text)
     reason = f"complaint report ({feedback.strip() or 'abuse'})"
     return Classification("complaint", reason, None, recipient, originals)
 
 
-def _auto_reply(inbound: Inbound) -> Classification | None:
+def _auto_marker(inbound: Inbound) -> str | None:
     headers = inbound.headers
-    marker = None
     auto_submitted = headers.get("auto-submitted", "").lower()
     if auto_submitted and not auto_submitted.startswith("no"):
-        marker = f"Auto-Submitted: {auto_submitted}"
-    elif "x-autoreply" in headers or "x-autorespond" in headers:
-        marker = "X-Autoreply" if "x-autoreply" in headers else "X-Autorespond"
-    elif headers.get("precedence", "").lower() in ("auto_reply", "bulk", "junk"):
-        marker = f"Precedence: {headers['precedence'].lower()}"
-    elif any(
+        return f"Auto-Submitted: {auto_submitted}"
+    if "x-autoreply" in headers or "x-autorespond" in headers:
+        return "X-Autoreply" if "x-autoreply" in headers else "X-Autorespond"
+    if headers.get("precedence", "").lower() in ("auto_reply", "bulk", "junk"):
+        return f"Precedence: {headers['precedence'].lower()}"
+    if any(
         value in headers.get("x-auto-response-suppress", "").lower() for value in ("oof", "all")
     ) or headers.get("x-ms-exchange-inbox-rules-loop"):
-        marker = "Exchange auto-reply markers"
-    elif AUTO_SUBJECTS.match(inbound.subject):
-        marker = f"subject {inbound.subject[:60]!r}"
-    if marker is None:
-        return None
+        return "Exchange auto-reply markers"
+    if AUTO_SUBJECTS.search(inbound.subject):
+        return f"subject {inbound.subject[:60]!r}"
+    return None
+
+
+def _auto_reply(inbound: Inbound, marker: str) -> Classification:
     text = f"{inbound.subject}\n{new_text(inbound.text) or inbound.text}"
     back = return_date(text, inbound.date.date()) if inbound.date else None
     reason = f"automatic reply ({marker})" + (f"; back {back.isoformat()}" if back else "")
     return Classification("auto_reply", reason, return_date=back)
 
 
-def _unsubscribe(inbound: Inbound) -> Classification | None:
-    written = new_text(inbound.text)
-    for where, text in (("subject", inbound.subject), ("text", written)):
+def _unsubscribe(inbound: Inbound, token: bool, automatic: bool) -> Classification | None:
+    """A request to stop: our unsubscribe token (the mailto: link's subject), or the
+    words in the subject or in what the person wrote. An automatic message counts only
+    by its token or subject (its body may be a signature's boilerplate)."""
+    if token:
+        return Classification("unsubscribe", "our unsubscribe link (mailto: token)")
+    places = [("subject", inbound.subject)]
+    if not automatic:
+        places.append(("text", new_text(inbound.text)))
+    for where, text in places:
         found = STOP_PHRASES.search(text)
         if found:
             return Classification("unsubscribe", f"asks to stop ({where}: {found.group(0)!r})")
@@ -308,9 +239,20 @@ def sentiment(text: str) -> str:
     return "positive" if POSITIVE.search(written) else "neutral"
 
 
-def classify(inbound: Inbound) -> Classification:
-    for check in (_dsn, _complaint, _auto_reply, _unsubscribe):
-        found = check(inbound)
-        if found is not None:
-            return found
+def classify(
+    inbound: Inbound, *, own: frozenset[str] = frozenset(), token: bool = False
+) -> Classification:
+    """The class of a message, structure first: a delivery report or complaint report is
+    recognised before any auto-reply header is looked at; a request to stop before an
+    automatic reply. ``own``: our mailboxes' addresses (never a failed recipient);
+    ``token``: the subject carries one of our unsubscribe tokens."""
+    found = _complaint(inbound) or _challenge(inbound) or _dsn(inbound, own)
+    if found is not None:
+        return found
+    marker = _auto_marker(inbound)
+    stop = _unsubscribe(inbound, token, automatic=marker is not None)
+    if stop is not None:
+        return stop
+    if marker is not None:
+        return _auto_reply(inbound, marker)
     return Classification("reply", "a person replied")

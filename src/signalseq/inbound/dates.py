@@ -1,94 +1,95 @@
-"""The return date an out-of-office message states, in the languages we classify.
+"""The return date an out-of-office message states.
 
-Every date written in the text is read (ISO, day.month.year, day/month/year, month
-names in English, German, French, Spanish, Portuguese, Dutch, Italian, Polish, Swedish,
-Danish, Norwegian and Finnish); the latest one within 180 days after the message is
-taken as the day the person is back ("away from 2 to 10 December" → 10 December).
+Dates written with month names, weekdays or relative words are read by ``dateparser``
+in the languages we classify, anchored on the message's own date; numeric dates
+(05/07/2010, 5.7., 2010-07-05) are read here in both day/month orders and the reading
+nearest after the message wins (a return date is soon). A range counts by its end
+("10–31 July" → 31 July). The latest date stated within 180 days after the message is
+the day the person is back ("away from 2 to 10 December, back on the 11th" → 11th).
 """
 
 from __future__ import annotations
 
+import contextlib
 import re
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
-MONTHS: dict[str, int] = {}
-_NAMES = {
-    1: "january jan januar janvier janv enero ene janeiro jan januari gennaio genn stycznia styczen styczeń januar tammikuuta tammikuu",
-    2: "february feb februar février fevrier févr fevr febrero feb fevereiro fev februari febbraio febbr lutego luty februar helmikuuta helmikuu",
-    3: "march mar märz maerz mars marzo mar março marco maart marzo marca marzec mars maaliskuuta maaliskuu",
-    4: "april apr avril avr abril abr abril april aprile kwietnia kwiecień kwiecien april huhtikuuta huhtikuu",
-    5: "may mai mai mayo maio mei maggio maja maj maj toukokuuta toukokuu",
-    6: "june jun juni juin junio junho juni giugno czerwca czerwiec juni kesäkuuta kesakuuta kesäkuu",
-    7: "july jul juli juillet juil julio julho juli luglio lipca lipiec juli heinäkuuta heinakuuta heinäkuu",
-    8: "august aug august août aout agosto agosto augustus agosto sierpnia sierpień sierpien augusti elokuuta elokuu",
-    9: "september sep sept september septembre septiembre setiembre setembro september settembre września wrzesnia wrzesień september syyskuuta syyskuu",
-    10: "october oct oktober octobre octubre outubro oktober ottobre października pazdziernika październik oktober lokakuuta lokakuu",
-    11: "november nov november novembre noviembre novembro november novembre listopada listopad november marraskuuta marraskuu",
-    12: "december dec dezember décembre decembre déc dic diciembre dezembro december dicembre grudnia grudzień grudzien december joulukuuta joulukuu",
-}
-for _number, _words in _NAMES.items():
-    for _word in _words.split():
-        MONTHS.setdefault(_word, _number)
-# longest names first, so "juni" never stops at "jun"
-_MONTH = "|".join(sorted((re.escape(m) for m in MONTHS), key=len, reverse=True))
+from dateparser.search import search_dates
 
-ISO = re.compile(r"\b(20\d\d)-(\d{1,2})-(\d{1,2})\b")
-NUMERIC = re.compile(r"\b(\d{1,2})([./])(\d{1,2})(?:\2(\d{2,4}))?\b")
-DAY_MONTH = re.compile(
-    rf"\b(\d{{1,2}})(?:st|nd|rd|th|er|º|°|\.)?(?:\s+de)?\s+({_MONTH})\.?(?:\s+(?:de\s+)?(20\d\d))?\b",
+LANGUAGES = ["en", "de", "fr", "es", "pt", "nl", "it", "pl", "sv", "da", "nb", "fi"]
+WINDOW = timedelta(days=180)
+TEXT_LIMIT = 3000  # characters read: an out-of-office note states its dates early
+
+ISO = re.compile(r"\b(\d{4})-(\d{1,2})-(\d{1,2})\b")
+NUMERIC = re.compile(r"(?<![\d./-])(\d{1,2})([./-])(\d{1,2})(?:\2(\d{4}|\d{2}))?(?![\d/-]|\.\d)")
+# "10-31", "10 – 31", "2 bis 10": keep the end of a day range
+DAY_RANGE = re.compile(
+    r"(?<![\d./-])(\d{1,2})(?:\.|st|nd|rd|th)?\s*(?:[-–—]|\bto\b|\bbis\b|\bau\b|\bal\b|\btot\b)"
+    r"\s*(\d{1,2})(?![\d/-])",
     re.IGNORECASE,
 )
-MONTH_DAY = re.compile(
-    rf"\b({_MONTH})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?(?:,?\s+(20\d\d))?\b", re.IGNORECASE
-)
-WINDOW = timedelta(days=180)
+TIME_ONLY = re.compile(r"^\W*(?:on\s+)?\d{1,2}[:.]\d{2}(?:[:.]\d{2})?\W*$")
 
 
-def _make(year: int | None, month: int, day: int, sent: date) -> date | None:
-    candidates = [year] if year is not None else [sent.year, sent.year + 1]
-    for candidate in candidates:
-        try:
-            found = date(candidate, month, day)
-        except ValueError:
-            continue
-        if year is not None or found >= sent:
-            return found
-    return None
-
-
-def _year(text: str | None) -> int | None:
+def _year(text: str | None, sent: date) -> list[int]:
     if not text:
-        return None
+        return [sent.year, sent.year + 1]
     value = int(text)
-    return value + 2000 if value < 100 else value
+    return [value + 2000 if value < 100 else value]
 
 
-def dates_in(text: str, sent: date, *, day_first: bool = True) -> list[date]:
-    found: list[date | None] = []
+def _numeric(text: str, sent: date) -> list[date]:
+    """Numeric dates, each read the way that lands soonest after the message."""
+    found: list[date] = []
     for year, month, day in ISO.findall(text):
-        found.append(_make(int(year), int(month), int(day), sent))
-    without_iso = ISO.sub(" ", text)
-    for first, separator, second, year in NUMERIC.findall(without_iso):
-        a, b = int(first), int(second)
-        # "." is always day.month; "/" is day/month unless that is impossible or the
-        # text reads American (month/day)
-        day, month = (a, b) if separator == "." or day_first or b > 12 else (b, a)
-        if month > 12:
-            day, month = month, day
-        found.append(_make(_year(year), month, day, sent))
-    for day, month, year in DAY_MONTH.findall(text):
-        found.append(_make(_year(year), MONTHS[month.lower()], int(day), sent))
-    for month, day, year in MONTH_DAY.findall(text):
-        found.append(_make(_year(year), MONTHS[month.lower()], int(day), sent))
-    return [d for d in found if d is not None]
+        with contextlib.suppress(ValueError):
+            found.append(date(int(year), int(month), int(day)))
+    for first, separator, second, year in NUMERIC.findall(ISO.sub(" ", text)):
+        if separator == "-" and not year:
+            continue  # "10-31" is a range, not a date
+        orders = [(int(first), int(second))]  # day, month
+        if separator != ".":  # "." is always day.month; "/" may be month/day
+            orders.append((int(second), int(first)))
+        readings = []
+        for day, month in orders:
+            for candidate in _year(year, sent):
+                try:
+                    readings.append(date(candidate, month, day))
+                except ValueError:
+                    continue
+        upcoming = [d for d in readings if sent <= d <= sent + WINDOW]
+        if upcoming:
+            found.append(min(upcoming))
+    return found
+
+
+def _worded(text: str, sent: date) -> list[date]:
+    """Dates with words in them ("5th Jan", "31. Juli", "lundi 14 décembre")."""
+    try:
+        matches = search_dates(
+            text,
+            languages=LANGUAGES,
+            settings={
+                "RELATIVE_BASE": datetime.combine(sent, time(12, 0)),
+                "PREFER_DATES_FROM": "future",
+                "DATE_ORDER": "DMY",
+            },
+        )
+    except (ValueError, OverflowError, RecursionError):
+        return []
+    found = []
+    for span, moment in matches or []:
+        if not re.search(r"\d", span) or not re.search(r"[^\W\d_]{3,}", span):
+            continue  # numbers alone are read above; words alone are too loose
+        if TIME_ONLY.match(span):
+            continue
+        found.append(moment.date())
+    return found
 
 
 def return_date(text: str, sent: date) -> date | None:
     """The latest date stated within 180 days after ``sent``; None when none is."""
-    american = bool(re.search(r"\b(?:until|back on|returning)\b", text, re.IGNORECASE)) and not (
-        re.search(r"\b\d{1,2}\.\d{1,2}\.", text)
-    )
-    upcoming = [
-        d for d in dates_in(text, sent, day_first=not american) if sent <= d <= sent + WINDOW
-    ]
+    text = DAY_RANGE.sub(lambda m: m.group(2), text[:TEXT_LIMIT])
+    candidates = _numeric(text, sent) + _worded(text, sent)
+    upcoming = [d for d in candidates if sent <= d <= sent + WINDOW]
     return max(upcoming) if upcoming else None

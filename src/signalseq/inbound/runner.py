@@ -19,8 +19,9 @@ from signalseq.store.db import Database
 
 def inbound_settings(settings: Settings, rules: LoadedRules) -> InboundSettings:
     config = rules.workspace.config
+    own = frozenset(m.address.lower() for m in mailboxes(settings, rules))
     return InboundSettings(
-        settings.resolved_secret_key, config.default_timezone, config.default_country
+        settings.resolved_secret_key, config.default_timezone, config.default_country, own
     )
 
 

@@ -3,8 +3,9 @@ apply its effect — each message once (by Message-ID), in one unit of work.
 
 Matching: the Message-IDs it answers or reports on (``In-Reply-To``, ``References``,
 the original message inside a bounce) name the touch; an unsubscribe by email carries
-its signed token; a bounce or complaint names its recipient; anything else is matched
-by the sender's address. A message matching no one is dead-lettered, not dropped.
+its signed token; anything else is matched by the sender's address. A bounce,
+complaint or block is acted on only when it names a message we sent — anyone can write
+a bounce naming any address. A message matching no one is dead-lettered, not dropped.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from signalseq.clock import ensure_utc
 from signalseq.crm.models import Contact
 from signalseq.deadletters import repository as deadletters
 from signalseq.delivery import throttle
@@ -32,7 +34,8 @@ from signalseq.policy import suppression
 from signalseq.tasks import service as tasks
 
 log = logging.getLogger("signalseq.inbound")
-SOFT_BOUNCE_LIMIT = 3  # temporary failures in a row before the address is suppressed
+SOFT_BOUNCE_LIMIT = 3  # days with a temporary failure before the address is suppressed
+REPORTS = ("bounce", "soft_bounce", "complaint", "policy_block", "delivery_report")
 _RAW_KEPT = 65536
 
 
@@ -41,6 +44,8 @@ class InboundSettings:
     secret: str  # verifies unsubscribe tokens
     default_timezone: str = "UTC"
     default_country: str | None = None
+    # our mailboxes' addresses: never taken for a failed recipient or a contact
+    own_addresses: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -95,7 +100,8 @@ def process(
     )
     if seen is not None:
         return Processed(seen.message_id, seen.classification, seen.effect, seen.contact_id, True)
-    found = classify(inbound)
+    token = find_token(settings.secret, inbound.subject)
+    found = classify(inbound, own=settings.own_addresses, token=token is not None)
     match = _match(session, inbound, found, settings)
     effect = _apply(session, inbound, found, match, settings, source, mailbox_id, now)
     session.add(
@@ -152,9 +158,8 @@ def _match(
         token = find_token(settings.secret, inbound.subject)
         if token is not None:
             return Match(session.get(Contact, token.contact_id), None, None, "token")
-    if found.kind in ("bounce", "soft_bounce", "complaint", "policy_block", "delivery_report"):
-        contact = _contact_by_email(session, found.recipient)
-        return Match(contact, None, None, "recipient" if contact else None)
+    if found.kind in REPORTS:
+        return Match()  # a report about no message of ours is acted on for nobody
     contact = _contact_by_email(session, inbound.from_address)
     return Match(contact, None, None, "sender" if contact else None)
 
@@ -172,6 +177,18 @@ def _apply(
     kind = found.kind
     if kind == "delivery_report":
         return "none: a delivery report"
+    if kind in REPORTS and match.touch is None:
+        # only a report that names a message we sent is acted on: anyone can write a
+        # bounce naming any address
+        deadletters.record(
+            session,
+            source=f"inbound:{source}",
+            kind="email",
+            raw=inbound.raw[:_RAW_KEPT].decode("utf-8", "replace"),
+            reason=f"{kind}: names no message we sent (about {found.recipient or '?'})",
+            now=now,
+        )
+        return "unmatched report: dead-lettered, nobody suppressed"
     if kind == "policy_block":
         mailbox = (match.touch.mailbox_id if match.touch else None) or mailbox_id
         if mailbox is None:
@@ -198,8 +215,8 @@ def _apply(
         "detail": {"message_id": inbound.message_id, "reason": found.reason},
     }
     if kind in ("bounce", "complaint"):
-        # the address the report is about (it may differ from the contact's current one)
-        address = found.recipient or contact.email
+        # the address the report is about, when it is the contact's; else the one we sent to
+        address = found.recipient if found.recipient == contact.email else contact.email
         bounce = kind == "bounce"
         if address:
             suppression.add(session, "address", address.lower(), "bounced" if bounce else kind, now)
@@ -243,18 +260,20 @@ def _soft_bounce(
     event: dict[str, Any],
     now: datetime,
 ) -> str:
-    address = (found.recipient or contact.email or "").lower()
+    address = (contact.email or found.recipient or "").lower()
     row = session.get(SoftBounce, address, with_for_update=True)
     if row is None:
         row = SoftBounce(address=address, count=0, last_at=now)
         session.add(row)
-    row.count += 1
+    # one count per day: a full mailbox bounces every retry of one afternoon
+    if row.count == 0 or ensure_utc(row.last_at).date() != now.date():
+        row.count += 1
     row.last_at, row.last_status = now, found.status
     if row.count < SOFT_BOUNCE_LIMIT:
-        return f"soft bounce {row.count} of {SOFT_BOUNCE_LIMIT}: the sequence goes on"
+        return f"soft bounce (day {row.count} of {SOFT_BOUNCE_LIMIT}): the sequence goes on"
     suppression.add(session, "address", address, "repeated soft bounces", now)
     record_event(session, kind="bounced", **event)
-    return f"soft bounce {row.count} of {SOFT_BOUNCE_LIMIT}: {address} suppressed; enrollments exit"
+    return f"soft bounces on {row.count} days: {address} suppressed; enrollments exit"
 
 
 def list_messages(session: Session, limit: int = 100) -> list[dict[str, Any]]:

@@ -17,7 +17,7 @@ from signalseq.enrollments.engagement import record_event
 from signalseq.errors import NotFoundError
 from signalseq.inbound import runner
 from signalseq.inbound.events import BadEvent, parse_event, record_pushed
-from signalseq.inbound.service import InboundSettings, process
+from signalseq.inbound.service import process
 from signalseq.policy import suppression
 from signalseq.signals import webhooks
 from signalseq.web.intake import _body
@@ -79,10 +79,7 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 
 def _receive_email(state: AppState, body: bytes) -> InboundResult:
     rules = state.rules()
-    config = rules.workspace.config
-    settings = InboundSettings(
-        state.settings.resolved_secret_key, config.default_timezone, config.default_country
-    )
+    settings = runner.inbound_settings(state.settings, rules)
     with state.database.unit_of_work() as session:
         result = process(session, body, source="webhook", settings=settings, now=state.clock.now())
     if result.classification == "unreadable":
