@@ -181,3 +181,18 @@ def test_missing_file_is_one_line(tmp_path, run_cli):
     result = run_cli("import", "contacts", tmp_path / "nope.csv")
     assert result.exit_code == 2
     assert result.stderr.strip() == f"signalseq: {tmp_path / 'nope.csv'}: no such file"
+
+
+def test_a_line_break_in_a_name_is_refused_at_its_line(tmp_path, run_cli):
+    path = tmp_path / "contacts.csv"
+    path.write_text(
+        "email,first_name,last_name,title\n"
+        "ok@acme.example,Ok,Person,CEO\n"
+        'bad@acme.example,"Ana\r\nBcc: victim@example.com",Bad,CTO\n',
+        newline="",
+    )
+    result = run_cli("import", "contacts", path)
+    assert result.exit_code == 0, result.output
+    assert f"{path}:3 first_name: contains a line break or control character" in result.stderr
+    listed = run_cli("contacts", "list", "--json").stdout
+    assert "bad@acme.example" not in listed and "ok@acme.example" in listed

@@ -4,6 +4,7 @@ each kind of refusal does."""
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -248,3 +249,62 @@ def test_a_broken_mailboxes_file_is_reported_with_its_lines(make_workspace, run_
         result.stderr + result.stdout
     )
     assert "delivery/mailboxes.yaml:4 mailboxes[2].daily_cap:" in result.stderr + result.stdout
+
+
+LONG_THREAD = "id: long\nversion: 1\nbranches:\n  main:\n    steps:\n" + "".join(
+    f"      - {{id: s{n}, channel: email, {'day: 0' if n == 0 else 'after: 1'}, "
+    f"purpose: {'opener' if n == 0 else 'bump'}, prompt: {'p-opener' if n == 0 else 'p-bump'}, "
+    f"{'' if n == 0 else 'thread: continue, '}review: never}}\n"
+    for n in range(11)
+)
+ONE_CLICK = re.compile(rb"^<https://[^>]+>, <mailto:[^>]+>$")
+
+
+def raw_headers(data: bytes) -> dict[bytes, bytes]:
+    """The header block as sent, unfolded (CRLF before white space removed), by name."""
+    head = data.split(b"\r\n\r\n", 1)[0]
+    assert all(len(line) <= 998 for line in head.split(b"\r\n")), "RFC 5322 line limit"
+    unfolded = re.sub(rb"\r\n(?=[ \t])", b"", head)
+    return {
+        line.split(b":", 1)[0].lower(): line.split(b":", 1)[1].strip()
+        for line in unfolded.split(b"\r\n")
+    }
+
+
+def test_headers_on_the_wire_are_plain_rfc_8058_and_5322(
+    store, make_workspace, smtp_server, tmp_path
+):
+    root = make_workspace(
+        {
+            "workspace.yaml": "name: t\ndefault_timezone: America/New_York\n",
+            "rules/sequences/long.yaml": LONG_THREAD,
+            "delivery/mailboxes.yaml": mailbox_yaml(smtp_server.port),
+        }
+    )
+    with store.database.unit_of_work() as session:
+        enroll(
+            session,
+            account={"name": "Co", "normalized_name": "co", "domain": "co.com", "country": "US",
+                     "timezone": "America/New_York"},
+            contact={"email": "ana@co.com", "first_name": "Ana",
+                     # a name from an old import, with a line break in it
+                     "full_name": "Ana\r\nBcc: victim@example.com Example"},
+            sequence_id="long", sequence_version=1, enrolled_at=MONDAY,
+        )  # fmt: skip
+    run(store, root, tmp_path, days=16)
+    received = smtp_server.handler.to("ana@co.com")
+    assert len(received) == 11, "no touch stranded by the name"
+    assert all(r.recipients == ["ana@co.com"] for r in received), "nobody added by a header"
+    ids = []
+    for item in received:
+        headers = raw_headers(item.data)
+        assert ONE_CLICK.match(headers[b"list-unsubscribe"]), headers[b"list-unsubscribe"]
+        assert headers[b"list-unsubscribe-post"] == b"List-Unsubscribe=One-Click"
+        assert b"=?" not in headers[b"list-unsubscribe"] + headers[b"message-id"]
+        assert b"bcc" not in headers, "the line break did not make a header"
+        assert headers[b"to"] == b'"Ana Bcc: victim@example.com Example" <ana@co.com>'
+        ids.append(headers[b"message-id"])
+    last = raw_headers(received[-1].data)
+    assert last[b"references"].split(b" ") == ids[:-1] and len(ids[:-1]) == 10
+    assert last[b"in-reply-to"] == ids[-2]
+    assert b"=?" not in last[b"references"]

@@ -110,3 +110,9 @@ def test_the_offline_drafter_varies_by_contact_and_by_step() -> None:
     opener = OfflineDrafter().draft(job_for("email-opener-funding")).body
     angle = OfflineDrafter().draft(job_for("email-new-angle")).body
     assert opener.split("\n\n")[2] != angle.split("\n\n")[2]  # a different value proposition
+
+
+@pytest.mark.parametrize("subject", ["Series A\nand your pipeline", "Series A\r\nBcc: x@y.z",
+                                     "Series A\\nand more", "Series A\x00"])  # fmt: skip
+def test_a_subject_with_a_line_break_fails(subject: str) -> None:
+    assert "subject_one_line" in failures(subject, GOOD_BODY)

@@ -66,6 +66,7 @@ def test_demo_imports_the_samples_and_prints_the_summary(tmp_path, run_cli):
     assert list((workspace / ".signalseq" / "outbox").glob("touch-*.eml")), "emails in the outbox"
     assert len(report["accounts_by_country"]) >= 10
     _movers_are_never_written_to_at_their_former_employer(workspace, report["movers"])
+    _every_eml_has_a_plain_one_click_header(workspace)
     assert set(report["contacts_by_seniority"]) == {
         "c_level",
         "vp",
@@ -97,3 +98,14 @@ def _movers_are_never_written_to_at_their_former_employer(workspace, movers):
             assert mover["find_email_task"], "no address: a task to find one"
     sources = {m["address_source"] for m in movers}
     assert {"provider", "pattern", None} <= sources, "the demo shows each way"
+
+
+def _every_eml_has_a_plain_one_click_header(workspace):
+    """The .eml files' bytes: RFC 8058 URLs in angle brackets, never encoded-words."""
+    files = list((workspace / ".signalseq" / "outbox").glob("touch-*.eml"))
+    assert files
+    for path in files:
+        head = path.read_bytes().split(b"\r\n\r\n", 1)[0]
+        unfolded = re.sub(rb"\r\n(?=[ \t])", b"", head)
+        (value,) = re.findall(rb"(?im)^List-Unsubscribe: (.*)$", unfolded)
+        assert re.fullmatch(rb"<https?://[^>]+>, <mailto:[^>]+>", value.strip()), (path, value)

@@ -145,3 +145,18 @@ def test_connector_files_are_validated_with_locations(make_workspace, run_cli):
         "connectors/c.yaml:2 path: no such file: missing.jsonl",
         "connectors/e.yaml:1 name: connector name 'shared' is also used by connectors/d.yaml",
     ]
+
+
+def test_a_mailbox_name_with_a_line_break_is_a_located_problem(make_workspace, run_cli):
+    root = make_workspace(
+        {
+            "workspace.yaml": "name: t\n",
+            "delivery/mailboxes.yaml": "mailboxes:\n  - id: sales\n"
+            "    address: maya@tallyforge-demo.com\n"
+            '    name: "Maya\\r\\nBcc: victim@example.com"\n',
+        }
+    )
+    result = run_cli("validate", root)
+    assert result.exit_code == 1
+    assert "delivery/mailboxes.yaml:4 mailboxes[0].name:" in result.output
+    assert "cannot stand in a From header" in result.output

@@ -19,6 +19,9 @@ _TRUE = {"true", "yes", "y", "1", "x", "t"}
 _FALSE = {"false", "no", "n", "0", "f", ""}
 
 
+CONTROL = re.compile(r"[\x00-\x1f\x7f\u0085\u2028\u2029]")
+
+
 class RowRejected(InputRejected):
     def __init__(self, field: str, message: str):
         self.field = field
@@ -32,9 +35,13 @@ class Row:
     extra_headers: list[str]
 
     def get(self, field: str) -> str | None:
+        """The field's value; a mapped field is one line of text (names and titles end
+        up in mail headers), so a line break or control character refuses the row."""
         for header in self.mapping.get(field, []):
             value = self.record.values.get(header, "").strip()
             if value:
+                if CONTROL.search(value):
+                    raise RowRejected(header, "contains a line break or control character")
                 return value
         return None
 

@@ -10,6 +10,7 @@ outbox folder until ``SIGNALSEQ_SMTP_HOST`` is set.
 from __future__ import annotations
 
 import os
+import re
 from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field, field_validator, model_validator
@@ -69,7 +70,11 @@ class Warmup(WorkspaceModel):
 class Mailbox(WorkspaceModel):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,99}$")
     address: str
-    name: str = Field(min_length=1, max_length=200, description="the From display name")
+    name: str = Field(
+        min_length=1,
+        max_length=200,
+        description="the From display name (one line)",
+    )
     transport: Literal["outbox", "smtp"] = "outbox"
     smtp: SmtpServer | None = None
     imap: ImapServer | None = None
@@ -117,6 +122,13 @@ class Mailbox(WorkspaceModel):
         if self.warmup is None:
             return self.daily_cap
         return min(self.daily_cap, self.warmup.start + self.warmup.add_per_day * sending_day)
+
+    @field_validator("name")
+    @classmethod
+    def _one_line(cls, value: str) -> str:
+        if re.search(r"[\x00-\x1f\x7f\u2028\u2029]", value):
+            raise ValueError("a line break or control character cannot stand in a From header")
+        return value
 
 
 class MailboxesFile(WorkspaceModel):

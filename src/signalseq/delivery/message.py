@@ -17,6 +17,38 @@ from signalseq.delivery.mailboxes import Mailbox
 from signalseq.delivery.unsubscribe import UnsubscribeLinks
 
 URL = re.compile(r"https?://[^\s<>\"')]+")
+# as SMTP, except that the list headers we fold ourselves are written as we fold them:
+# the email package would otherwise turn a long URL into RFC 2047 encoded-words, which
+# mailbox providers cannot read as RFC 2369/8058 URLs
+POLICY = SMTP.clone(refold_source="none")
+CONTROL = re.compile(r"[\x00-\x1f\x7f\u0080-\u009f\u2028\u2029]+")
+NAME_LIMIT, SUBJECT_LIMIT = 200, 300
+
+
+def header_text(value: str, limit: int) -> str:
+    """Text fit for a header: control characters (CR, LF, NUL…) become spaces, runs of
+    space one, at most ``limit`` characters."""
+    return " ".join(CONTROL.sub(" ", value).split())[:limit]
+
+
+def list_header(items: list[str], separator: str, name: str) -> str:
+    """A header of ASCII items (``<url>``, ``<message-id>``) folded only between items,
+    every line within 998 octets (RFC 5322); never encoded."""
+    for item in items:
+        if not item.isascii() or CONTROL.search(item) or len(item) > 990:
+            raise ValueError(f"{name}: {item[:60]!r} cannot stand in a header as written")
+    lines: list[str] = []
+    line = ""
+    width = len(name) + 2
+    for item in items:
+        piece = f"{line}{separator}{item}" if line else item
+        if line and width + len(piece) > 78:
+            lines.append(line + separator.rstrip())
+            line, width = item, 1
+        else:
+            line = piece
+    lines.append(line)
+    return "\r\n ".join(lines)
 
 
 def new_message_id(touch_id: int, domain: str) -> str:
@@ -43,7 +75,7 @@ class Letter:
 
 def footer_text(letter: Letter) -> str:
     return (
-        f"{letter.mailbox.name}, {letter.company}\n"
+        f"{header_text(letter.mailbox.name, NAME_LIMIT)}, {letter.company}\n"
         f"{letter.postal_address}\n"
         f"Not interested? Unsubscribe with one click: {letter.unsubscribe.url}"
     )
@@ -59,16 +91,19 @@ def _html_paragraphs(text: str) -> str:
 
 
 def build(letter: Letter) -> EmailMessage:
-    message = EmailMessage(policy=SMTP)
-    message["From"] = formataddr((letter.mailbox.name, letter.mailbox.address))
-    message["To"] = formataddr((letter.to_name, letter.to_address))
-    message["Subject"] = letter.subject
+    """The message; ValueError when a part of it cannot be written as a header."""
+    message = EmailMessage(policy=POLICY)
+    name = header_text(letter.mailbox.name, NAME_LIMIT)
+    message["From"] = formataddr((name, letter.mailbox.address))
+    message["To"] = formataddr((header_text(letter.to_name, NAME_LIMIT), letter.to_address))
+    message["Subject"] = header_text(letter.subject, SUBJECT_LIMIT)
     message["Date"] = format_datetime(letter.date)
-    message["Message-ID"] = letter.message_id
+    message.set_raw("Message-ID", list_header([letter.message_id], " ", "Message-ID"))
     if letter.thread:
-        message["In-Reply-To"] = letter.thread[-1]
-        message["References"] = " ".join(letter.thread)
-    message["List-Unsubscribe"] = letter.unsubscribe.header
+        message.set_raw("In-Reply-To", list_header([letter.thread[-1]], " ", "In-Reply-To"))
+        message.set_raw("References", list_header(list(letter.thread), " ", "References"))
+    unsubscribe = [f"<{letter.unsubscribe.url}>", f"<{letter.unsubscribe.mailto}>"]
+    message.set_raw("List-Unsubscribe", list_header(unsubscribe, ", ", "List-Unsubscribe"))
     message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message["MIME-Version"] = "1.0"
     footer = footer_text(letter)
@@ -78,7 +113,7 @@ def build(letter: Letter) -> EmailMessage:
         "<!doctype html>\n<html><body>\n"
         f"{_html_paragraphs(letter.body)}\n"
         '<p style="color:#777;font-size:12px;margin-top:24px">'
-        f"{html.escape(letter.mailbox.name)}, {html.escape(letter.company)}<br>\n"
+        f"{html.escape(name)}, {html.escape(letter.company)}<br>\n"
         f"{html.escape(letter.postal_address)}<br>\n"
         f'Not interested? <a href="{url}">Unsubscribe with one click</a>.</p>\n'
         "</body></html>\n",

@@ -179,9 +179,10 @@ def reserve(
     zone: ZoneInfo,
     worker: str,
     now: datetime,
-) -> Reserved | throttle.Slot:
+) -> Reserved | throttle.Slot | None:
     """Take a slot in the mailbox and mark the touch ``sending``; the slot refused
-    (cap, gap, paused) when the mailbox cannot send now."""
+    (cap, gap, paused) when the mailbox cannot send now; None when the message cannot
+    be built (the touch failed, with the reason)."""
     slot = throttle.reserve(session, mailbox, zone, touch.id, now)
     if not slot.granted:
         return slot
@@ -202,6 +203,13 @@ def reserve(
         thread=thread_of(session, touch),
         date=now,
     )
+    try:
+        build(letter)  # a header that cannot be written fails here, never in `sending`
+    except ValueError as exc:
+        throttle.give_back(session, mailbox.id)
+        cause = f"the message cannot be built: {exc}"
+        lifecycle.move_touch(session, touch, "failed", cause[:200], now)
+        return None
     touch.mailbox_id = mailbox.id
     touch.message_id = message_id
     touch.lease_owner, touch.lease_until = worker, now + SENDING_LEASE

@@ -25,6 +25,7 @@ _CTA = re.compile(
     r"|find (?:a )?time|calendar link|are you open|open to|worth a)\b",
     re.IGNORECASE,
 )
+_HEADER_BREAK = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]|\\n|\\r")
 _PLACEHOLDER = re.compile(
     r"\{\{|\}\}|\{%|%\}|\{#|\{[a-z_]+\}|\[(?:first|last|company|name|title|your|insert|contact)"
     r"[^\]]*\]|<(?:first|last|company|name|title|insert)[^>]*>|\bXXX+\b|\bTODO\b|\bTBD\b"
@@ -293,6 +294,15 @@ def check_draft(
         ok = 0 < len(subject) <= prompt.subject_max_chars
         why = "missing" if not subject else f"{len(subject)} characters"
         checks.append(Check("subject", ok, f"{why} (at most {prompt.subject_max_chars})"))
+        broken = _spans("subject", subject, _HEADER_BREAK)
+        checks.append(
+            Check(
+                "subject_one_line",
+                not broken,
+                "a line break or control character in the subject" if broken else "one line",
+                broken,
+            )
+        )
         is_re = subject.lower().startswith(("re:", "re :", "fw:", "fwd:"))
         checks.append(
             Check(

@@ -195,6 +195,8 @@ def deliver(session: Session, touch: Touch, ctx: StageContext) -> str:
         session, touch, enrollment, contact, account, text, mailbox,
         ctx.delivery, ctx.sender, zone, ctx.worker, ctx.now,
     )  # fmt: skip
+    if reserved is None:
+        return "failed"
     if isinstance(reserved, Slot):
         return _throttled(session, touch, enrollment, reserved, ctx)
     ctx.reserved.append(reserved)
