@@ -34,6 +34,7 @@ class Zone:
     records: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     silent: set[str] = field(default_factory=set)
     silence_seconds: float = 3.0
+    asked: list[tuple[str, str]] = field(default_factory=list)  # (name, type) as received
 
 
 class _Resolver(BaseResolver):  # type: ignore[misc]
@@ -43,6 +44,7 @@ class _Resolver(BaseResolver):  # type: ignore[misc]
     def resolve(self, request, handler):  # type: ignore[no-untyped-def]
         reply = request.reply()
         name = str(request.q.qname).rstrip(".").lower()
+        self.zone.asked.append((name, QTYPE[request.q.qtype]))
         if name in self.zone.silent:
             time.sleep(self.zone.silence_seconds)  # answered after the client gave up
             return reply
@@ -54,7 +56,7 @@ class _Resolver(BaseResolver):  # type: ignore[misc]
             if kind != wanted:
                 continue
             if kind == "MX":
-                data = MX(value)
+                data = MX(value, preference=0 if value == "." else 10)
             elif kind == "TXT":
                 data = TXT(value)
             else:

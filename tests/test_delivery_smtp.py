@@ -11,10 +11,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
+from tests.dns_server import Zone, dns_server
 from tests.factories import TEST_PUBLIC_URL, enroll, outbox_delivery
 from tests.mail_servers import mailbox_yaml, smtp_server  # noqa: F401
 
 from signalseq.clock import SimulatedClock
+from signalseq.crm.models import Contact
 from signalseq.delivery.models import MailboxState
 from signalseq.delivery.unsubscribe import read_token
 from signalseq.enrollments.models import EngagementEvent, Enrollment, Touch, Transition
@@ -308,3 +310,51 @@ def test_headers_on_the_wire_are_plain_rfc_8058_and_5322(
     assert last[b"references"].split(b" ") == ids[:-1] and len(ids[:-1]) == 10
     assert last[b"in-reply-to"] == ids[-2]
     assert b"=?" not in last[b"references"]
+
+
+def test_a_recipient_domain_without_mail_servers_fails_the_touch_not_the_mailbox(
+    store, make_workspace, smtp_server, tmp_path, monkeypatch
+):
+    zone = Zone(
+        {
+            "takes-mail.com": [("MX", "mx.takes-mail.com")],
+            "a-record-only.com": [("A", "93.184.216.34")],
+            "null-mx.com": [("MX", ".")],
+        }
+    )
+    root = workspace(make_workspace, smtp_server.port)
+    addresses = ["ann@takes-mail.com", "bob@a-record-only.com", "cy@null-mx.com",
+                 "di@null-mx.com", "ed@no-such-domain-here.com"]  # fmt: skip
+    with store.database.unit_of_work() as session:
+        for n, address in enumerate(addresses):
+            enroll(session, account={"name": f"Co {n}", "normalized_name": f"co {n}",
+                                     "country": "US", "timezone": "America/New_York"},
+                   contact={"email": address, "first_name": "P", "full_name": f"P {n}"},
+                   sequence_id="threaded", sequence_version=1, enrolled_at=MONDAY)  # fmt: skip
+    with dns_server(zone) as port:
+        monkeypatch.setenv("SIGNALSEQ_RECIPIENT_CHECK", "true")
+        delivery = outbox_delivery(tmp_path / "unused", dns_servers=f"127.0.0.1:{port}",
+                                   dns_timeout=2)  # fmt: skip
+        simulate(store.database, RulesWatcher(root), start=MONDAY, days=2,
+                 outbox=tmp_path / "unused", delivery=delivery)  # fmt: skip
+    sent_to = {r for item in smtp_server.handler.received for r in item.recipients}
+    assert sent_to == {"ann@takes-mail.com", "bob@a-record-only.com"}
+    with store.database.unit_of_work() as session:
+        failed = session.execute(
+            select(Contact.email, Contact.email_source, Transition.cause)
+            .join(Enrollment, Enrollment.contact_id == Contact.id)
+            .join(Touch, Touch.enrollment_id == Enrollment.id)
+            .join(Transition, (Transition.entity == "touch") & (Transition.entity_id == Touch.id))
+            .where(Transition.to_state == "failed")
+        ).all()
+        paused = session.scalar(
+            select(MailboxState.paused_at).where(MailboxState.mailbox_id == "sales")
+        )
+    assert {(e, s) for e, s, _c in failed} == {
+        ("cy@null-mx.com", "undeliverable"), ("di@null-mx.com", "undeliverable"),
+        ("ed@no-such-domain-here.com", "undeliverable"),
+    }  # fmt: skip
+    assert all(c.startswith("undeliverable: ") for _e, _s, c in failed)
+    assert paused is None, "the mailbox's reputation was never at stake"
+    mx_lookups = [name for name, kind in zone.asked if kind == "MX" and name == "null-mx.com"]
+    assert len(mx_lookups) == 1, "one lookup per domain, then the cache"

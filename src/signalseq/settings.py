@@ -131,6 +131,17 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         default="WARNING", description="Log level of the CLI and workers."
     )
+    recipient_check: bool = Field(
+        default=True,
+        description="Before an SMTP send, check that the recipient's domain takes mail "
+        "(MX or address records, cached per domain): no → the touch fails as undeliverable.",
+    )
+    dns_servers: str | None = Field(
+        default=None,
+        description="DNS servers for recipient and sender-domain checks: IP or IP:PORT, "
+        "comma-separated. Unset: the system's.",
+    )
+    dns_timeout: float = Field(default=3.0, gt=0, le=30, description="Seconds per DNS lookup.")
     now: datetime | None = Field(
         default=None,
         description="Run every command as if it were this moment (ISO 8601; UTC when no "

@@ -38,3 +38,14 @@ class SoftBounce(Base):
     count: Mapped[int] = mapped_column(Integer, default=0)
     last_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_status: Mapped[str | None] = mapped_column(String(20))
+
+
+class RecipientDomain(Base):
+    """Whether a recipient domain takes mail (MX, or an address record), as last checked:
+    one DNS lookup per domain per TTL, shared by every worker."""
+
+    __tablename__ = "recipient_domains"
+
+    domain: Mapped[str] = mapped_column(String(253), primary_key=True)
+    checked_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    problem: Mapped[str | None] = mapped_column(String(300))  # None: it takes mail

@@ -29,6 +29,7 @@ CHANGED = "changed"  # the text is not the one approved: back to review
 LATE = "late"  # its send window closed: it waits for the next one
 NO_DRAFT = "no_draft"
 NO_ADDRESS = "no_address"  # no address at the current employer: it waits for one
+UNDELIVERABLE = "undeliverable"  # an address source: its domain was found to take no mail
 
 
 @dataclass(frozen=True)
@@ -85,6 +86,8 @@ def address_problem(session: Session, contact: Contact) -> str | None:
     (or an address the person gave as their own), never a former employer's."""
     if not contact.email:
         return "needs an address: none at the current employer we have reason to believe"
+    if contact.email_source == UNDELIVERABLE:
+        return f"needs an address: {contact.email} is undeliverable (its domain takes no mail)"
     if contact.email_source == "personal":
         return None
     host = contact.email.rsplit("@", 1)[-1].lower()

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from signalseq.crm.models import Contact
-from signalseq.delivery import presend
+from signalseq.delivery import presend, recipients
 from signalseq.delivery import service as delivery
 from signalseq.delivery.mailboxes import Mailbox
 from signalseq.delivery.service import Delivery, Reserved
@@ -190,6 +190,11 @@ def deliver(session: Session, touch: Touch, ctx: StageContext) -> str:
         return "failed"
     assert ctx.sender is not None
     mailbox = delivery.choose_mailbox(session, ctx.mailboxes, enrollment, contact, account)
+    settings = ctx.delivery.settings
+    if mailbox.transport == "smtp" and settings is not None and settings.recipient_check:
+        problem = recipients.recipient_problem(session, contact.email, settings, ctx.now)
+        if problem is not None:
+            return _undeliverable(session, touch, contact, problem, ctx)
     zone = ZoneInfo(mailbox.timezone or ctx.default_timezone)
     reserved = delivery.reserve(
         session, touch, enrollment, contact, account, text, mailbox,
@@ -242,6 +247,17 @@ def address_found(session: Session, touch: Touch, ctx: StageContext) -> str:
     touch.due_at = max(touch.due_at, ctx.now)
     tasks.address_found(session, contact.id, contact.email or "", ctx.now)
     return "approved"
+
+
+def _undeliverable(
+    session: Session, touch: Touch, contact: Contact, problem: str, ctx: StageContext
+) -> str:
+    """The recipient's domain takes no mail: the touch fails (the mailbox's reputation is
+    spared) and the address is flagged, so later emails wait for a better one."""
+    cause = f"undeliverable: {problem}"
+    lifecycle.move_touch(session, touch, "failed", cause[:200], ctx.now)
+    contact.email_source, contact.email_confidence = presend.UNDELIVERABLE, 0.0
+    return "undeliverable"
 
 
 def _throttled(

@@ -4,7 +4,7 @@ from signalseq.auth.models import User, WebSession
 from signalseq.crm.models import Account, Contact
 from signalseq.deadletters.models import DeadLetter
 from signalseq.decisions.models import Decision
-from signalseq.delivery.models import MailboxState, SoftBounce
+from signalseq.delivery.models import MailboxState, RecipientDomain, SoftBounce
 from signalseq.drafting.models import Draft, DraftRevision
 from signalseq.enrollments.models import EngagementEvent, Enrollment, Touch, Transition
 from signalseq.inbound.models import InboundMessage
@@ -46,6 +46,7 @@ __all__ = [
     "WebhookReceipt",
     "MailboxState",
     "SoftBounce",
+    "RecipientDomain",
     "InboundMessage",
     "Task",
 ]
