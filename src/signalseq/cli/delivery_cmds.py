@@ -7,7 +7,7 @@ import typer
 from rich.table import Table
 
 from signalseq.cli.context import CliState, print_json, state
-from signalseq.delivery import service, throttle
+from signalseq.delivery import breakers, service, throttle
 from signalseq.delivery.mailboxes import Mailbox
 from signalseq.errors import UsageError
 from signalseq.inbound import runner
@@ -105,9 +105,48 @@ def resume(ctx: typer.Context, mailbox: str = typer.Argument(..., help="Mailbox 
     boxes, _zone = _mailboxes(cli)
     found = service.find_mailbox(boxes, mailbox)
     with cli.database.unit_of_work() as session:
-        was = throttle.resume(session, found.id)
+        was = throttle.resume(session, found.id, cli.clock.now())
     cli.out.print(f"mailbox {found.id} " + ("resumed" if was else "was not paused"))
+
+
+breakers_app = typer.Typer(
+    help="Circuit breakers: mailboxes and rules paused for their bounce or complaint rates.",
+    no_args_is_help=True,
+)
+
+
+@breakers_app.command("list")
+def list_breakers(
+    ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help="Print as JSON.")
+) -> None:
+    """Each mailbox's and rule's hard-bounce and complaint rates over the window."""
+    cli = state(ctx)
+    rules = RulesWatcher(cli.settings.workspace_path).current()
+    with cli.database.unit_of_work(read_only=True) as session:
+        rows = breakers.rates(session, rules.policy.breakers, cli.clock.now())
+    if as_json:
+        print_json([r.as_dict() for r in rows])
+        return
+    table = Table("kind", "id", "since", "emails", "bounces", "complaints", "paused",
+                  title="Circuit breakers")  # fmt: skip
+    for row in rows:
+        table.add_row(row.kind, row.key, f"{row.since:%Y-%m-%d}", str(row.sends),
+                      f"{row.bounces} ({row.bounce_rate:.1%})",
+                      f"{row.complaints} ({row.complaint_rate:.2%})", row.paused or "")  # fmt: skip
+    cli.out.print(table)
+
+
+@breakers_app.command("resume-rule")
+def resume_rule(
+    ctx: typer.Context, rule: str = typer.Argument(..., help="Trigger rule id.")
+) -> None:
+    """Let a rule paused by its breaker enroll again; its rates count from now."""
+    cli = state(ctx)
+    with cli.database.unit_of_work() as session:
+        was = breakers.resume_rule(session, rule, cli.clock.now())
+    cli.out.print(f"rule {rule} " + ("resumed" if was else "was not paused"))
 
 
 def register(app: typer.Typer) -> None:
     app.add_typer(delivery_app, name="delivery")
+    app.add_typer(breakers_app, name="breakers")

@@ -65,6 +65,8 @@ def print_tick(report: TickReport, console: Console) -> None:
     )
     moves = ", ".join(f"{state} {n}" for state, n in sorted(report.moves.items()))
     console.print(f"touches moved: {moves or 'none'}")
+    for alert in report.alerts:
+        console.print(f"[bold red]ALERT[/bold red] {alert}")
 
 
 def print_simulation(report: SimulationReport, console: Console) -> None:

@@ -100,6 +100,8 @@ class DecisionContext:
     explain: bool = True
     # each contact's latest past employment (champion facts); None: not known here
     previous_job: Callable[[int], Any] | None = None
+    # rules whose circuit breaker stopped their enrollments (live decisions only)
+    paused_rules: frozenset[str] = frozenset()
     account_cache: dict[int, dict[str, Any]] = field(default_factory=dict)
     contact_cache: dict[int, dict[str, Any]] = field(default_factory=dict)
     plans: dict[str, KindPlan] = field(default_factory=dict)
@@ -247,6 +249,9 @@ def decide_signal(
             }
             if position >= winning.max_per_account:
                 verdicts.append(skipped("max_per_account", contact.id, **common))
+                continue
+            if winning.id in context.paused_rules:
+                verdicts.append(skipped("rule_paused", contact.id, **common))
                 continue
             gate = apply_policy(
                 context.policy,

@@ -17,6 +17,7 @@ from signalseq.crm.models import Account, Contact
 from signalseq.decisions.evaluate import DecisionContext, Verdict, decide_signal, needs_aggregates
 from signalseq.decisions.history import StoreHistory
 from signalseq.decisions.models import Decision
+from signalseq.delivery import breakers
 from signalseq.enrollments.models import Enrollment
 from signalseq.errors import ValidationFailed
 from signalseq.people.finder import EmailFinder
@@ -162,6 +163,7 @@ def decide_pending(
                 history,
                 record,
                 previous_job=partial(previous_job, session),
+                paused_rules=frozenset(breakers.paused_rules(session)),
             )
             accounts = {
                 a.id: a

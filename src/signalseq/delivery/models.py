@@ -25,6 +25,7 @@ class MailboxState(Base):
     sent_total: Mapped[int] = mapped_column(Integer, default=0)
     paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     paused_reason: Mapped[str | None] = mapped_column(String(300))
+    resumed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # breakers count from here
     imap_uidvalidity: Mapped[str | None] = mapped_column(String(40))
     imap_last_uid: Mapped[int] = mapped_column(Integer, default=0)
 
@@ -49,3 +50,15 @@ class RecipientDomain(Base):
     domain: Mapped[str] = mapped_column(String(253), primary_key=True)
     checked_at: Mapped[datetime] = mapped_column(UTCDateTime)
     problem: Mapped[str | None] = mapped_column(String(300))  # None: it takes mail
+
+
+class RuleBreaker(Base):
+    """A trigger rule whose new enrollments are stopped by its circuit breaker (paused)
+    or were resumed by a person (its rates count from then)."""
+
+    __tablename__ = "rule_breakers"
+
+    rule_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    paused_reason: Mapped[str | None] = mapped_column(String(300))
+    resumed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -87,8 +87,10 @@ def pause(session: Session, mailbox_id: str, reason: str, now: datetime) -> bool
     return True
 
 
-def resume(session: Session, mailbox_id: str) -> bool:
+def resume(session: Session, mailbox_id: str, now: datetime) -> bool:
+    """Let it send again; its circuit breaker counts sends from now."""
     state = state_of(session, mailbox_id)
     was_paused = state.paused_at is not None
     state.paused_at, state.paused_reason = None, None
+    state.resumed_at = now
     return was_paused

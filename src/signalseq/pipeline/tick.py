@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from signalseq.clock import Clock
 from signalseq.decisions.service import DecideReport, decide_pending
+from signalseq.delivery import breakers
 from signalseq.delivery import service as delivery
 from signalseq.delivery.mailboxes import Mailbox
 from signalseq.delivery.service import Delivery, Reserved
@@ -65,6 +66,7 @@ class TickReport:
     moves: Counter[str] = field(default_factory=Counter)
     interrupted: bool = False
     refused: list[str] = field(default_factory=list)  # why nothing could be sent
+    alerts: list[str] = field(default_factory=list)  # circuit breakers tripped this tick
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -75,6 +77,7 @@ class TickReport:
             "touches": dict(self.moves),
             "interrupted": self.interrupted,
             "delivery_refused": self.refused,
+            "alerts": self.alerts,
         }
 
 
@@ -275,6 +278,9 @@ class Pipeline:
         one. Nothing is sent while the mailboxes' set-up is refused."""
         with self.database.unit_of_work() as session:
             settled = delivery.settle_abandoned(session, self.clock.now())
+            report.alerts = breakers.check(session, rules.policy.breakers, self.clock.now())
+        for alert in report.alerts:
+            log.error("%s", alert)
         if settled:
             report.moves["unknown"] += settled
         ctx = self._context(rules, self.clock.now())

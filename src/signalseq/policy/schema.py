@@ -49,6 +49,16 @@ class Exclusions(WorkspaceModel):
     open_opportunities: bool = True
 
 
+class Breakers(WorkspaceModel):
+    """When a mailbox stops sending, or a trigger rule stops enrolling, until a person
+    resumes it: its hard-bounce or complaint rate over the window went too high."""
+
+    window_days: int = Field(default=7, ge=1, le=90)
+    min_sends: int = Field(default=50, ge=1, le=100_000, description="below this, no rate")
+    max_bounce_rate: float = Field(default=0.03, gt=0, le=1)
+    max_complaint_rate: float = Field(default=0.001, gt=0, le=1)
+
+
 class PolicyFile(WorkspaceModel):
     suppression: Suppression = Field(default_factory=Suppression)
     exclusivity: Literal["one_active", "one_per_sequence", "none"] = "one_active"
@@ -59,6 +69,7 @@ class PolicyFile(WorkspaceModel):
     jurisdictions: Jurisdictions = Field(default_factory=Jurisdictions)
     exclude: Exclusions = Field(default_factory=Exclusions)
     require_channel: bool = True
+    breakers: Breakers = Field(default_factory=Breakers)
 
 
 DEFAULT_POLICY = PolicyFile()

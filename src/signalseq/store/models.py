@@ -4,7 +4,7 @@ from signalseq.auth.models import User, WebSession
 from signalseq.crm.models import Account, Contact
 from signalseq.deadletters.models import DeadLetter
 from signalseq.decisions.models import Decision
-from signalseq.delivery.models import MailboxState, RecipientDomain, SoftBounce
+from signalseq.delivery.models import MailboxState, RecipientDomain, RuleBreaker, SoftBounce
 from signalseq.drafting.models import Draft, DraftRevision
 from signalseq.enrollments.models import EngagementEvent, Enrollment, Touch, Transition
 from signalseq.inbound.models import InboundMessage
@@ -47,6 +47,7 @@ __all__ = [
     "MailboxState",
     "SoftBounce",
     "RecipientDomain",
+    "RuleBreaker",
     "InboundMessage",
     "Task",
 ]

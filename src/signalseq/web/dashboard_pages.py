@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
+from signalseq.delivery import breakers
 from signalseq.enrollments.engagement import set_sentiment
 from signalseq.metrics.repository import Filters, contacts_behind
 from signalseq.metrics.service import build_report
@@ -38,6 +39,9 @@ def dashboard(
     filters = _filters(request, days, sequence, rule)
     with app.database.unit_of_work(read_only=True) as session:
         report = build_report(session, filters, app.clock.now())
+        alerts = breakers.alerts_of(
+            breakers.rates(session, app.rules().policy.breakers, app.clock.now())
+        )
     step_charts: dict[str, Any] = {}
     for row in report.steps:
         name = f"{row['sequence']} / {row['branch']}"
@@ -46,7 +50,7 @@ def dashboard(
         note = f"{row['replies']}/{row['sent']} replied ({value * 100:.0f}%)"
         step_charts.setdefault(name, []).append((label, value, note))
     return page(
-        request, "dashboard.html", viewer, report=report, days=days,
+        request, "dashboard.html", viewer, report=report, days=days, alerts=alerts,
         sequence=sequence or "", rule=rule or "",
         step_charts={n: charts.bars(r, f"Reply rate per step: {n}") for n, r in step_charts.items()},
         queue_chart=charts.line(
