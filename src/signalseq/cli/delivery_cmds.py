@@ -7,7 +7,7 @@ import typer
 from rich.table import Table
 
 from signalseq.cli.context import CliState, print_json, state
-from signalseq.delivery import breakers, service, throttle
+from signalseq.delivery import breakers, recipients, sender_checks, service, throttle
 from signalseq.delivery.mailboxes import Mailbox
 from signalseq.errors import UsageError
 from signalseq.inbound import runner
@@ -147,6 +147,45 @@ def resume_rule(
     cli.out.print(f"rule {rule} " + ("resumed" if was else "was not paused"))
 
 
+mailbox_app = typer.Typer(
+    help="A mailbox's sending domain: SPF, DKIM, DMARC, MX.", no_args_is_help=True
+)
+
+
+@mailbox_app.command("check")
+def check_mailbox(
+    ctx: typer.Context,
+    name: str | None = typer.Argument(None, help="Mailbox id (default: every SMTP mailbox)."),
+    as_json: bool = typer.Option(False, "--json", help="Print as JSON."),
+) -> None:
+    """SPF, DKIM, DMARC, MX and the one-click URL of each sending domain, with what to
+    fix; exit 1 when a check fails."""
+    cli = state(ctx)
+    boxes, _zone = _mailboxes(cli)
+    chosen = [service.find_mailbox(boxes, name)] if name else boxes
+    reports = sender_checks.check_mailboxes(
+        [m.model_copy(update={"transport": "smtp"}) if name else m for m in chosen],
+        recipients.resolver(cli.settings),
+        cli.settings.public_url,
+    )
+    if as_json:
+        print_json([r.as_dict() for r in reports])
+    else:
+        if not reports:
+            cli.out.print("no SMTP mailbox: nothing leaves this machine, nothing to check")
+        for report in reports:
+            cli.out.print(
+                f"[bold]{report.mailbox}[/bold] ({report.domain}): {report.verdict.upper()}"
+            )
+            for check in report.checks:
+                cli.out.print(f"  {check.verdict:<4} {check.name:<9} {check.detail}")
+                if check.fix:
+                    cli.out.print(f"       fix: {check.fix}")
+    if any(r.verdict == "fail" for r in reports):
+        raise typer.Exit(1)
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(delivery_app, name="delivery")
     app.add_typer(breakers_app, name="breakers")
+    app.add_typer(mailbox_app, name="mailbox")

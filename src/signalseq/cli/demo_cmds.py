@@ -100,6 +100,12 @@ def _print_delivery(report: DemoReport, cli_out: Console) -> None:
             f"mailbox {box['id']} ({box['transport']}): {box['sent_total']} sent; cap on the "
             f"last day {box['cap_today']} (warm-up)"
             + (f"; PAUSED: {box['paused']}" if box["paused"] else "")
+            + (
+                "; domain not checked: an outbox mailbox sends nothing (an SMTP one: "
+                f"`signalseq mailbox check {box['id']}`)"
+                if box["transport"] == "outbox"
+                else ""
+            )
         )
     movers = Table(
         "person", "was", "now", "address", "from", "emails to it", "to the old address",

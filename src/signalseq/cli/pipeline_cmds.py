@@ -14,6 +14,7 @@ from rich.table import Table
 
 from signalseq.cli.context import DATETIME_FORMATS, CliState, print_json, progress_bar, state
 from signalseq.clock import ensure_utc
+from signalseq.delivery import recipients, sender_checks
 from signalseq.delivery.service import Delivery
 from signalseq.drafting.service import drafter_from_settings
 from signalseq.errors import ConfigError
@@ -35,6 +36,13 @@ def _pipeline(cli: CliState) -> Pipeline:
     problems = delivery.problems(mailboxes, rules.prompts.sender)
     if problems:
         raise ConfigError(problems[0])
+    for report in sender_checks.check_mailboxes(
+        mailboxes, recipients.resolver(settings), settings.public_url
+    ):
+        for check in report.checks:
+            if check.verdict == "fail":  # a warning, never a refusal: DNS can be slow to agree
+                cli.err.print(f"warning: mailbox {report.mailbox} ({report.domain}) "
+                              f"{check.name}: {check.detail} — {check.fix}")  # fmt: skip
     clock = cli.clock
 
     def read_inbound() -> None:

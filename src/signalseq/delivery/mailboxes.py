@@ -75,6 +75,11 @@ class Mailbox(WorkspaceModel):
         max_length=200,
         description="the From display name (one line)",
     )
+    dkim_selector: str | None = Field(
+        default=None,
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$",
+        description="the DKIM selector the provider signs with (checked by `mailbox check`)",
+    )
     transport: Literal["outbox", "smtp"] = "outbox"
     smtp: SmtpServer | None = None
     imap: ImapServer | None = None
