@@ -19,12 +19,23 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from _common import race_processes, table  # noqa: E402
 from scheduler import NOW, PG_URL, pg_schema_url, seed, write_workspace  # noqa: E402
-from sqlalchemy import create_engine, func, insert, select, text, update  # noqa: E402
+from sqlalchemy import (  # noqa: E402
+    create_engine,
+    func,
+    insert,
+    literal_column,
+    select,
+    text,
+    update,
+)
+from tests.dns_server import Zone, dns_server  # noqa: E402
 
 from signalseq.clock import SimulatedClock  # noqa: E402
+from signalseq.crm.models import Account, Contact  # noqa: E402
 from signalseq.delivery.service import Delivery  # noqa: E402
 from signalseq.delivery.transport import Transports  # noqa: E402
 from signalseq.drafting.models import Draft, content_sha256  # noqa: E402
@@ -117,9 +128,10 @@ def approve_all(url: str) -> None:
     database.dispose()
 
 
-def _worker(url: str, root: str, name: str, start: object) -> None:
+def _worker(url: str, root: str, name: str, dns: str | None, start: object) -> None:
     database = Database(url)
-    settings = Settings(_env_file=None, secret_key=SECRET, public_url="https://bench.example")
+    settings = Settings(_env_file=None, secret_key=SECRET, public_url="https://bench.example",
+                        recipient_check=dns is not None, dns_servers=dns)  # fmt: skip
     delivery = Delivery(Transports(Path(tempfile.mkdtemp())), settings.public_url, SECRET, settings)
     pipeline = Pipeline(database, RulesWatcher(Path(root)), SimulatedClock(NOW), delivery,
                         worker=name, batch=100, ingest=False, decide=False)  # fmt: skip
@@ -129,14 +141,23 @@ def _worker(url: str, root: str, name: str, start: object) -> None:
     database.dispose()
 
 
-def run(url: str, root: Path, workers: int, counter: object) -> tuple[int, float]:
+def run(
+    url: str, root: Path, workers: int, counter: object, dns: str | None = None
+) -> tuple[int, float]:
     database = Database(url)
     seed(database, SEND, SEND)
+    with database.unit_of_work() as session:  # contacts over 500 real-looking domains
+        session.execute(update(Account).values(domain=None))  # so the account names none
+        session.execute(
+            update(Contact).values(
+                email=literal_column("'p' || id || '@d' || (id % 500) || '-bench.com'")
+            )  # fmt: skip
+        )
     database.dispose()
     approve_all(url)
     with counter.get_lock():  # type: ignore[attr-defined]
         counter.value = 0  # type: ignore[attr-defined]
-    seconds = race_processes(_worker, [(url, str(root), f"w{n}") for n in range(workers)])
+    seconds = race_processes(_worker, [(url, str(root), f"w{n}", dns) for n in range(workers)])
     database = Database(url)
     with database.unit_of_work() as session:
         sent = session.scalar(select(func.count()).select_from(Touch).where(Touch.state == "sent"))
@@ -161,8 +182,13 @@ def main() -> None:
     write_workspace(root)
     mailbox_file(root, port)
     results = []
+    zone = Zone(default=[("MX", "mx.bench-mail.com")])
     try:
         results.append(("SQLite", 1, *run(f"sqlite:///{base / 'delivery.db'}", root, 1, counter)))
+        with dns_server(zone) as dns_port:
+            checked = run(f"sqlite:///{base / 'checked.db'}", root, 1, counter,
+                          f"127.0.0.1:{dns_port}")  # fmt: skip
+        results.append(("SQLite + recipient check", 1, *checked))
         for workers in (1, 2):
             url = pg_schema_url(f"bench_delivery_w{workers}")
             if url is None:
@@ -179,6 +205,9 @@ def main() -> None:
         )
     )
     rates = {(s, w): n / t for s, w, n, t in results}
+    check = rates[("SQLite + recipient check", 1)] / rates[("SQLite", 1)]
+    print(f"recipient check on / off (SQLite, 1 worker, 500 domains, {len(zone.asked)} DNS "
+          f"queries): {check:.2f}× ({(1 - check) * 100:.1f}% slower)")  # fmt: skip
     if ("PostgreSQL", 2) in rates:
         print(f"PostgreSQL 2 workers / 1 worker: "
               f"{rates[('PostgreSQL', 2)] / rates[('PostgreSQL', 1)]:.2f}×")  # fmt: skip

@@ -35,6 +35,7 @@ class Zone:
     silent: set[str] = field(default_factory=set)
     silence_seconds: float = 3.0
     asked: list[tuple[str, str]] = field(default_factory=list)  # (name, type) as received
+    default: list[tuple[str, str]] | None = None  # the records of any other name
 
 
 class _Resolver(BaseResolver):  # type: ignore[misc]
@@ -48,11 +49,12 @@ class _Resolver(BaseResolver):  # type: ignore[misc]
         if name in self.zone.silent:
             time.sleep(self.zone.silence_seconds)  # answered after the client gave up
             return reply
-        if name not in self.zone.records:
+        records = self.zone.records.get(name, self.zone.default)
+        if records is None:
             reply.header.rcode = RCODE.NXDOMAIN
             return reply
         wanted = QTYPE[request.q.qtype]
-        for kind, value in self.zone.records[name]:
+        for kind, value in records:
             if kind != wanted:
                 continue
             if kind == "MX":

@@ -4,6 +4,7 @@ receiving what we send (with refusals on demand), and Dovecot serving IMAP."""
 from __future__ import annotations
 
 import asyncio
+import base64
 import imaplib
 import os
 import pwd
@@ -13,6 +14,8 @@ import subprocess
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -87,11 +90,47 @@ class SmtpHandler:
             ]
 
 
+@dataclass
+class OAuthSmtpHandler(SmtpHandler):
+    """Accepts only AUTH XOAUTH2 with a bearer token the OAuth server says is live."""
+
+    live: dict[str, str] = field(default_factory=dict)  # the OAuth server's access tokens
+    signed_in: list[str] = field(default_factory=list)
+    refused: int = 0
+
+    async def auth_XOAUTH2(self, server, args):  # noqa: N802
+        from aiosmtpd.smtp import AuthResult
+
+        raw = args[1] if len(args) > 1 else ""
+        try:
+            fields = dict(
+                part.split("=", 1)
+                for part in base64.b64decode(raw).decode().split("\x01")
+                if "=" in part
+            )
+        except (ValueError, UnicodeDecodeError):
+            fields = {}
+        token = fields.get("auth", "").removeprefix("Bearer ")
+        if self.live.get(token) == fields.get("user"):
+            self.signed_in.append(token)
+            return AuthResult(success=True)
+        self.refused += 1
+        return AuthResult(success=False, handled=False, message="535 5.7.8 token refused")
+
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):  # noqa: N802
+        if not session.authenticated:
+            return "530 5.7.0 Authentication required"
+        envelope.mail_from = address
+        return "250 OK"
+
+
 class SmtpServer:
-    def __init__(self) -> None:
-        self.handler = SmtpHandler()
+    def __init__(self, handler: SmtpHandler | None = None) -> None:
+        self.handler = handler or SmtpHandler()
         self.port = free_port()
-        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
+        self.controller = Controller(
+            self.handler, hostname="127.0.0.1", port=self.port, auth_require_tls=False
+        )
 
     def __enter__(self) -> SmtpServer:
         self.controller.start()
@@ -158,6 +197,17 @@ def _mail_owner() -> tuple[int, int, str]:
 
 @pytest.fixture
 def dovecot():
+    yield from _dovecot(None)
+
+
+@contextmanager
+def dovecot_oauth(introspection_url: str) -> Iterator[Imap]:
+    """Dovecot signing users in with XOAUTH2/OAUTHBEARER, asking the OAuth server's
+    introspection endpoint whether the bearer token is live (its oauth2 passdb)."""
+    yield from _dovecot(introspection_url)
+
+
+def _dovecot(introspection_url: str | None) -> Iterator[Imap]:
     require(Path(DOVECOT).exists(), "Dovecot is not installed (apt-get install dovecot-imapd)")
     # not under pytest's tmp_path: Dovecot's own users must be able to reach the files
     root = Path(tempfile.mkdtemp(prefix="signalseq-dovecot-"))
@@ -170,6 +220,16 @@ def dovecot():
     user, password = "maya@tallyforge-demo.com", "imap-test-password"
     (root / "users").write_text(f"{user}:{{PLAIN}}{password}\n")
     running_as = pwd.getpwuid(os.geteuid()).pw_name
+    oauth_passdb = ""
+    if introspection_url:
+        (root / "oauth2.conf").write_text(
+            f"introspection_mode = post\nintrospection_url = {introspection_url}\n"
+            "username_attribute = username\nactive_attribute = active\nactive_value = true\n"
+        )
+        oauth_passdb = (
+            f"passdb {{\n  driver = oauth2\n  mechanisms = xoauth2 oauthbearer\n"
+            f"  args = {root}/oauth2.conf\n}}\n"
+        )
     (root / "dovecot.conf").write_text(
         f"""
 protocols = imap
@@ -180,12 +240,12 @@ log_path = {root}/dovecot.log
 info_log_path = {root}/dovecot.log
 ssl = no
 disable_plaintext_auth = no
-auth_mechanisms = plain login
+auth_mechanisms = plain login{" xoauth2 oauthbearer" if introspection_url else ""}
 mail_location = maildir:~/Maildir
 first_valid_uid = {uid}
 last_valid_uid = 0
 {"" if os.geteuid() == 0 else f"default_login_user = {running_as}{chr(10)}default_internal_user = {running_as}"}
-passdb {{
+{oauth_passdb}passdb {{
   driver = passwd-file
   args = scheme=PLAIN username_format=%u {root}/users
 }}

@@ -7,7 +7,7 @@ import typer
 from rich.table import Table
 
 from signalseq.cli.context import CliState, print_json, state
-from signalseq.delivery import breakers, recipients, sender_checks, service, throttle
+from signalseq.delivery import breakers, oauth, recipients, sender_checks, service, throttle
 from signalseq.delivery.mailboxes import Mailbox
 from signalseq.errors import UsageError
 from signalseq.inbound import runner
@@ -183,6 +183,37 @@ def check_mailbox(
                     cli.out.print(f"       fix: {check.fix}")
     if any(r.verdict == "fail" for r in reports):
         raise typer.Exit(1)
+
+
+@mailbox_app.command("connect")
+def connect_mailbox(
+    ctx: typer.Context,
+    name: str = typer.Argument(..., help="Mailbox id (with auth: oauth2)."),
+    port: int = typer.Option(0, "--port", min=0, max=65535,
+                             help="Local port the browser comes back to (redirect flow)."),
+    timeout: float = typer.Option(900, "--timeout", min=1, help="Seconds to wait for you."),
+) -> None:  # fmt: skip
+    """Sign an OAuth2 mailbox in once (Microsoft: a device code; Google: a browser
+    redirect to 127.0.0.1); the refresh token is kept encrypted in the store."""
+    cli = state(ctx)
+    boxes, _zone = _mailboxes(cli)
+    mailbox = service.find_mailbox(boxes, name)
+    if mailbox.auth != "oauth2" or mailbox.oauth2 is None:
+        raise UsageError(f"mailbox {name} signs in with a password (set auth: oauth2)")
+
+    def say(text: str) -> None:  # plain, one line: an address must not be wrapped
+        typer.echo(text, err=True)
+
+    if mailbox.oauth2.flow == "device":
+        token = oauth.connect_device(mailbox.oauth2, say, timeout)
+    else:
+        token = oauth.connect_redirect(mailbox.oauth2, say, port, timeout)
+    if not token.get("refresh_token"):
+        raise UsageError("the provider gave no refresh token (ask for offline access)")
+    with cli.database.unit_of_work() as session:
+        oauth.store(session, mailbox.id, token, cli.settings.resolved_secret_key, cli.clock.now())
+        resumed = throttle.resume(session, mailbox.id, cli.clock.now())
+    cli.out.print(f"mailbox {mailbox.id} connected" + ("; it sends again" if resumed else ""))
 
 
 def register(app: typer.Typer) -> None:

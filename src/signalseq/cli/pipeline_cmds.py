@@ -14,7 +14,7 @@ from rich.table import Table
 
 from signalseq.cli.context import DATETIME_FORMATS, CliState, print_json, progress_bar, state
 from signalseq.clock import ensure_utc
-from signalseq.delivery import recipients, sender_checks
+from signalseq.delivery import oauth, recipients, sender_checks
 from signalseq.delivery.service import Delivery
 from signalseq.drafting.service import drafter_from_settings
 from signalseq.errors import ConfigError
@@ -44,6 +44,9 @@ def _pipeline(cli: CliState) -> Pipeline:
                 cli.err.print(f"warning: mailbox {report.mailbox} ({report.domain}) "
                               f"{check.name}: {check.detail} — {check.fix}")  # fmt: skip
     clock = cli.clock
+    delivery.transports.tokens = oauth.TokenSource(
+        cli.database, settings.resolved_secret_key, clock.now
+    )
 
     def read_inbound() -> None:
         current = watcher.current()

@@ -6,7 +6,6 @@ the emails sent since the later of the window's start and the last resume; a rat
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -168,6 +167,10 @@ def resume_rule(session: Session, rule_id: str, now: datetime) -> bool:
     return was
 
 
-def alerts_of(rows: Sequence[Rates]) -> list[str]:
-    """What is paused now, one line each (the dashboard's and the CLI's alert)."""
-    return [f"{r.kind} {r.key}: {r.paused}" for r in rows if r.paused]
+def paused(session: Session) -> list[str]:
+    """What is paused now, one line each (the dashboard's alert)."""
+    boxes = session.scalars(select(MailboxState).where(MailboxState.paused_at.is_not(None)))
+    rules = session.scalars(select(RuleBreaker).where(RuleBreaker.paused_at.is_not(None)))
+    return [f"mailbox {b.mailbox_id}: {b.paused_reason or 'paused'}" for b in boxes] + [
+        f"rule {r.rule_id}: {r.paused_reason or 'paused'}" for r in rules
+    ]

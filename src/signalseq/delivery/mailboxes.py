@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import re
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
@@ -62,6 +62,54 @@ class SmtpServer(Server):
     port: int = Field(default=587, ge=1, le=65535)
 
 
+PROVIDERS: dict[str, dict[str, Any]] = {
+    "google": {
+        "flow": "redirect",
+        "authorize_url": "https://accounts.google.com/o/oauth2/v2/auth",
+        "token_url": "https://oauth2.googleapis.com/token",
+        "scopes": ["https://mail.google.com/"],
+    },
+    "microsoft": {
+        "flow": "device",
+        "authorize_url": "https://login.microsoftonline.com/{tenant}/oauth2/v2.0/authorize",
+        "device_authorization_url": "https://login.microsoftonline.com/{tenant}/oauth2/v2.0/devicecode",
+        "token_url": "https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token",
+        "scopes": [
+            "offline_access",
+            "https://outlook.office.com/SMTP.Send",
+            "https://outlook.office.com/IMAP.AccessAsUser.All",
+        ],
+    },
+}
+
+
+class OAuthSettings(WorkspaceModel):
+    provider: Literal["google", "microsoft"]
+    client_id: str = Field(min_length=1)
+    client_secret_env: str | None = Field(
+        default=None, description="environment variable holding the client secret"
+    )
+    tenant: str = Field(default="common", pattern=r"^[A-Za-z0-9.-]{1,100}$")
+    scopes: list[str] | None = None
+    # overrides of the provider's endpoints (a proxy, a sovereign cloud, a test server)
+    authorize_url: str | None = Field(default=None, pattern=r"^https?://")
+    token_url: str | None = Field(default=None, pattern=r"^https?://")
+    device_authorization_url: str | None = Field(default=None, pattern=r"^https?://")
+
+    def endpoint(self, name: str) -> str:
+        value = getattr(self, name) or PROVIDERS[self.provider].get(name)
+        if not value:
+            raise ConfigError(f"{self.provider} has no {name}")
+        return str(value).format(tenant=self.tenant)
+
+    @property
+    def flow(self) -> str:
+        return str(PROVIDERS[self.provider]["flow"])
+
+    def scope(self) -> str:
+        return " ".join(self.scopes or PROVIDERS[self.provider]["scopes"])
+
+
 class Warmup(WorkspaceModel):
     start: int = Field(ge=1, le=100_000, description="the cap on the first sending day")
     add_per_day: int = Field(ge=0, le=100_000, description="added to the cap each day after")
@@ -81,6 +129,10 @@ class Mailbox(WorkspaceModel):
         description="the DKIM selector the provider signs with (checked by `mailbox check`)",
     )
     transport: Literal["outbox", "smtp"] = "outbox"
+    auth: Literal["password", "oauth2"] = Field(
+        default="password", description="how SMTP and IMAP sign in: password or OAuth2 (XOAUTH2)"
+    )
+    oauth2: OAuthSettings | None = None
     smtp: SmtpServer | None = None
     imap: ImapServer | None = None
     owners: list[str] = Field(
@@ -111,6 +163,12 @@ class Mailbox(WorkspaceModel):
         if value is not None and not is_timezone(value):
             raise ValueError(f"unknown time zone {value!r} (use an IANA name like Europe/Berlin)")
         return value
+
+    @model_validator(mode="after")
+    def _oauth2_given(self) -> Mailbox:
+        if self.auth == "oauth2" and self.oauth2 is None:
+            raise ValueError("auth: oauth2 needs an oauth2 section (provider, client_id)")
+        return self
 
     @model_validator(mode="after")
     def _smtp_given(self) -> Mailbox:

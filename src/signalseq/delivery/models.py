@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, Integer, String
+from sqlalchemy import Date, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from signalseq.store.base import Base, UTCDateTime
@@ -62,3 +62,16 @@ class RuleBreaker(Base):
     paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     paused_reason: Mapped[str | None] = mapped_column(String(300))
     resumed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class MailboxToken(Base):
+    """A mailbox's OAuth2 tokens, encrypted with the secret key."""
+
+    __tablename__ = "mailbox_tokens"
+
+    mailbox_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    refresh_token: Mapped[str | None] = mapped_column(Text)
+    access_token: Mapped[str | None] = mapped_column(Text)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked: Mapped[str | None] = mapped_column(String(300))  # why, when it was
+    connected_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -19,6 +19,9 @@ class OutboxTransport:
     def __init__(self, folder: Path):
         self.folder = folder
 
+    def prepare(self) -> None:
+        """Nothing to sign in to."""
+
     def path_for(self, touch_id: int) -> Path:
         return self.folder / f"touch-{touch_id:08d}.eml"
 

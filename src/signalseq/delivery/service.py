@@ -282,6 +282,8 @@ def record_result(
         lifecycle.move_touch(session, touch, "unknown", result.detail, now)
         return "unknown"
     throttle.give_back(session, mailbox.id)
+    if result.pause and throttle.pause(session, mailbox.id, result.pause, now):
+        log.error("mailbox %s paused: %s", mailbox.id, result.pause)
     if not result.permanent:
         lifecycle.move_touch(session, touch, "approved", f"not sent: {result.detail}", now)
         lifecycle.record_delay(session, touch, now + RETRY_AFTER, "retry", now)

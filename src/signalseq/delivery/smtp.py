@@ -14,10 +14,17 @@ import re
 import smtplib
 import ssl
 from email.message import EmailMessage
+from functools import partial
+from typing import TYPE_CHECKING
 
+from signalseq.delivery import oauth
 from signalseq.delivery.mailboxes import Mailbox
 from signalseq.delivery.message import Letter
 from signalseq.delivery.transport import SendResult
+from signalseq.errors import ConfigError
+
+if TYPE_CHECKING:
+    from signalseq.delivery.oauth import TokenSource
 
 log = logging.getLogger("signalseq.delivery")
 ENHANCED = re.compile(rb"\b([245]\.\d{1,3}\.\d{1,3})\b")
@@ -37,13 +44,27 @@ def _said(code: int, text: bytes | str) -> str:
 class SmtpTransport:
     name = "smtp"
 
-    def __init__(self, mailbox: Mailbox):
+    def __init__(self, mailbox: Mailbox, tokens: TokenSource | None = None):
         assert mailbox.smtp is not None
         self.mailbox = mailbox
         self.server = mailbox.smtp
+        self.tokens = tokens
         self._client: smtplib.SMTP | None = None
+        self._revoked: oauth.OAuthRevoked | None = None
 
-    def _connect(self) -> smtplib.SMTP:
+    def prepare(self) -> None:
+        """Connect and sign in before the send's transaction opens (an OAuth2 token may
+        have to be refreshed, which writes to the store)."""
+        self._revoked = None
+        if self._client is None and self.mailbox.auth == "oauth2":
+            try:
+                self._client = self._connect(refresh=True)
+            except oauth.OAuthRevoked as exc:
+                self._revoked = exc  # the send reports it, and the mailbox pauses
+            except (smtplib.SMTPException, OSError, ConfigError):
+                self._client = None  # the send reports it
+
+    def _connect(self, refresh: bool = False) -> smtplib.SMTP:
         server = self.server
         context = ssl.create_default_context()
         client: smtplib.SMTP
@@ -58,12 +79,37 @@ class SmtpTransport:
             if server.security == "starttls":
                 client.starttls(context=context)
                 client.ehlo()
-            if server.username:
+            if self.mailbox.auth == "oauth2":
+                self._xoauth2(client, refresh)
+            elif server.username:
                 client.login(server.username, server.password() or "")
         except BaseException:
             client.close()
             raise
         return client
+
+    def _xoauth2(self, client: smtplib.SMTP, refresh: bool) -> None:
+        """AUTH XOAUTH2 with the mailbox's access token; refused once (expired or
+        revoked early), it is refreshed and tried again — or, inside a send's
+        transaction (``refresh`` False), refreshed before the next attempt."""
+        tokens, settings = self.tokens, self.mailbox.oauth2
+        if tokens is None or settings is None:
+            raise ConfigError(f"mailbox {self.mailbox.id}: OAuth2 tokens are not available here")
+        user = self.server.username or self.mailbox.address
+        for force in (False, True):
+            if refresh:
+                token = tokens.access_token(self.mailbox.id, settings, force=force)
+            else:
+                token = tokens.cached(self.mailbox.id) or ""
+                if not token:
+                    raise ConfigError(f"mailbox {self.mailbox.id}: no fresh OAuth2 token yet")
+            try:
+                client.auth("XOAUTH2", partial(_first_only, oauth.xoauth2(user, token)))
+                return
+            except smtplib.SMTPAuthenticationError:
+                if force or not refresh:
+                    tokens.forget(self.mailbox.id)
+                    raise
 
     def close(self) -> None:
         if self._client is not None:
@@ -97,6 +143,8 @@ class SmtpTransport:
         raise AssertionError("unreachable")
 
     def send(self, letter: Letter, message: EmailMessage) -> SendResult:
+        if self._revoked is not None:  # nothing is sent with a stale token
+            return SendResult("not_sent", str(self._revoked)[:300], pause=str(self._revoked))
         try:
             client = self._envelope(letter.to_address)
         except _Refused as refused:
@@ -108,7 +156,14 @@ class SmtpTransport:
                 status=_status(refused.code, refused.text),
                 recipient_refused=refused.recipient,
             )
-        except (smtplib.SMTPException, OSError) as exc:
+        except oauth.OAuthRevoked as exc:  # nothing is sent with a stale token
+            self.close()
+            return SendResult("not_sent", str(exc)[:300], pause=str(exc))
+        except smtplib.SMTPAuthenticationError as exc:
+            self.close()
+            why = f"{self.server.host} refused the sign-in: {_said(exc.smtp_code, exc.smtp_error)}"
+            return SendResult("not_sent", why[:300], pause=why)
+        except (smtplib.SMTPException, OSError, ConfigError) as exc:
             self.close()
             return SendResult("not_sent", f"cannot reach {self.server.host}: {exc}"[:300])
         try:
@@ -125,6 +180,11 @@ class SmtpTransport:
             log.error("touch %s: the connection failed during DATA: %s", letter.touch_id, exc)
             return SendResult("unknown", f"connection failed while sending the data: {exc}"[:300])
         return SendResult("sent", f"{self.server.host}: {_said(code, text)}")
+
+
+def _first_only(answer: str, challenge: bytes | None = None) -> str:
+    """XOAUTH2's response: the token first; after an error challenge, an empty line."""
+    return answer if challenge is None else ""
 
 
 class _Refused(Exception):

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Literal, Protocol
 if TYPE_CHECKING:
     from signalseq.delivery.mailboxes import Mailbox
     from signalseq.delivery.message import Letter
+    from signalseq.delivery.oauth import TokenSource
 
 Outcome = Literal["sent", "not_sent", "unknown"]
 
@@ -25,12 +26,16 @@ class SendResult:
     permanent: bool = False
     status: str | None = None  # the enhanced status code (5.1.1) when the server gave one
     recipient_refused: bool = False
+    pause: str | None = None  # the mailbox cannot send until a person acts (why)
 
 
 class Transport(Protocol):
     name: str
 
     def send(self, letter: Letter, message: EmailMessage) -> SendResult: ...
+
+    def prepare(self) -> None:
+        """Work a send needs done outside its transaction (an OAuth2 sign-in)."""
 
     def close(self) -> None: ...
 
@@ -43,6 +48,7 @@ class Transports:
     outbox: Path
     outbox_only: bool = False
     every: Transport | None = None  # one transport for every mailbox (a test's own)
+    tokens: TokenSource | None = None  # OAuth2 access tokens, for mailboxes with auth: oauth2
     _open: dict[str, Transport] = field(default_factory=dict)
 
     def for_mailbox(self, mailbox: Mailbox) -> Transport:
@@ -55,7 +61,7 @@ class Transports:
             if self.outbox_only or mailbox.transport == "outbox" or mailbox.smtp is None:
                 self._open[mailbox.id] = OutboxTransport(self.outbox)
             else:
-                self._open[mailbox.id] = SmtpTransport(mailbox)
+                self._open[mailbox.id] = SmtpTransport(mailbox, self.tokens)
         return self._open[mailbox.id]
 
     def close(self) -> None:

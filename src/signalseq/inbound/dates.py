@@ -14,8 +14,6 @@ import contextlib
 import re
 from datetime import date, datetime, time, timedelta
 
-from dateparser.search import search_dates
-
 LANGUAGES = ["en", "de", "fr", "es", "pt", "nl", "it", "pl", "sv", "da", "nb", "fi"]
 WINDOW = timedelta(days=180)
 TEXT_LIMIT = 3000  # characters read: an out-of-office note states its dates early
@@ -65,6 +63,8 @@ def _numeric(text: str, sent: date) -> list[date]:
 
 def _worded(text: str, sent: date) -> list[date]:
     """Dates with words in them ("5th Jan", "31. Juli", "lundi 14 décembre")."""
+    from dateparser.search import search_dates  # heavy: loaded when an auto-reply needs it
+
     try:
         matches = search_dates(
             text,

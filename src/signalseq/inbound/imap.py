@@ -12,12 +12,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from imap_tools import MailBox, MailBoxStartTls, MailBoxUnencrypted
+from imap_tools import BaseMailBox, MailBox, MailBoxStartTls, MailBoxUnencrypted
 from imap_tools.errors import MailboxLoginError
 from imap_tools.query import AND, U
 
 from signalseq.deadletters import repository as deadletters
-from signalseq.delivery import throttle
+from signalseq.delivery import oauth, throttle
 from signalseq.delivery.mailboxes import Mailbox
 from signalseq.errors import ConfigError, SignalseqError
 from signalseq.inbound.service import InboundSettings, Processed, process
@@ -51,6 +51,27 @@ def _connect(mailbox: Mailbox) -> MailBox | MailBoxStartTls | MailBoxUnencrypted
     return MailBoxUnencrypted(server.host, server.port, timeout=server.timeout)
 
 
+def _login(
+    database: Database, mailbox: Mailbox, settings: InboundSettings, now: Callable[[], datetime]
+) -> BaseMailBox:
+    """Signed in with the password, or with XOAUTH2 (refreshed and tried once more when
+    the server refuses the token)."""
+    server = mailbox.imap
+    assert server is not None
+    user = server.username or mailbox.address
+    if mailbox.auth != "oauth2" or mailbox.oauth2 is None:
+        return _connect(mailbox).login(user, server.password() or "", server.folder)
+    tokens = oauth.TokenSource(database, settings.secret, now)
+    for force in (False, True):
+        token = tokens.access_token(mailbox.id, mailbox.oauth2, force=force)
+        try:
+            return _connect(mailbox).xoauth2(user, token, server.folder)
+        except MailboxLoginError:
+            if force:
+                raise
+    raise AssertionError("unreachable")
+
+
 def poll_mailbox(
     database: Database,
     mailbox: Mailbox,
@@ -62,10 +83,7 @@ def poll_mailbox(
     if server is None:
         return report
     try:
-        client = _connect(mailbox)
-        with client.login(
-            server.username or mailbox.address, server.password() or "", server.folder
-        ) as box:
+        with _login(database, mailbox, settings, now) as box:
             validity = str(box.folder.status(server.folder).get("UIDVALIDITY", ""))
             with database.unit_of_work() as session:
                 state = throttle.state_of(session, mailbox.id)

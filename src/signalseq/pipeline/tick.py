@@ -193,6 +193,7 @@ class Pipeline:
     def _send_reserved(self, ctx: StageContext, report: TickReport) -> None:
         while self._after_commit:
             reserved = self._after_commit.pop()
+            self.delivery.transports.for_mailbox(reserved.mailbox).prepare()
             with self.database.unit_of_work() as session:
                 outcome = delivery.send_reserved(
                     session,

@@ -4,7 +4,13 @@ from signalseq.auth.models import User, WebSession
 from signalseq.crm.models import Account, Contact
 from signalseq.deadletters.models import DeadLetter
 from signalseq.decisions.models import Decision
-from signalseq.delivery.models import MailboxState, RecipientDomain, RuleBreaker, SoftBounce
+from signalseq.delivery.models import (
+    MailboxState,
+    MailboxToken,
+    RecipientDomain,
+    RuleBreaker,
+    SoftBounce,
+)
 from signalseq.drafting.models import Draft, DraftRevision
 from signalseq.enrollments.models import EngagementEvent, Enrollment, Touch, Transition
 from signalseq.inbound.models import InboundMessage
@@ -48,6 +54,7 @@ __all__ = [
     "SoftBounce",
     "RecipientDomain",
     "RuleBreaker",
+    "MailboxToken",
     "InboundMessage",
     "Task",
 ]

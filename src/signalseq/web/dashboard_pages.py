@@ -39,9 +39,7 @@ def dashboard(
     filters = _filters(request, days, sequence, rule)
     with app.database.unit_of_work(read_only=True) as session:
         report = build_report(session, filters, app.clock.now())
-        alerts = breakers.alerts_of(
-            breakers.rates(session, app.rules().policy.breakers, app.clock.now())
-        )
+        alerts = breakers.paused(session)
     step_charts: dict[str, Any] = {}
     for row in report.steps:
         name = f"{row['sequence']} / {row['branch']}"
