@@ -12,6 +12,7 @@ import sys
 from datetime import timedelta
 
 import httpx
+import yaml
 from sqlalchemy import select
 from tests.factories import TEST_PUBLIC_URL, TEST_SECRET, outbox_delivery
 from tests.inbound_messages import REPLY_OUTLOOK, render
@@ -19,8 +20,11 @@ from tests.mail_servers import OAuthSmtpHandler, SmtpServer, dovecot_oauth
 from tests.oauth_server import oauth_server
 from tests.test_delivery_smtp import MONDAY, THREADED, people
 
+from signalseq.delivery.mailboxes import MailboxesFile
 from signalseq.delivery.models import MailboxState, MailboxToken
 from signalseq.delivery.oauth import TokenSource
+from signalseq.inbound.imap import poll_all
+from signalseq.inbound.service import InboundSettings
 from signalseq.pipeline.simulate import simulate
 from signalseq.rules.watcher import RulesWatcher
 
@@ -104,11 +108,6 @@ def test_a_google_style_mailbox_connects_by_redirect_sends_reads_refreshes_and_i
 
         # IMAP signs in with XOAUTH2 too (Dovecot asks the authorization server)
         imap.append(render(REPLY_OUTLOOK, "p0@co0.com", "<none@x>"))
-        import yaml
-
-        from signalseq.delivery.mailboxes import MailboxesFile
-        from signalseq.inbound.imap import poll_all
-        from signalseq.inbound.service import InboundSettings
 
         boxes = MailboxesFile.model_validate(yaml.safe_load(
             (root / "delivery/mailboxes.yaml").read_text())).mailboxes  # fmt: skip
@@ -129,12 +128,13 @@ def test_a_microsoft_style_mailbox_connects_with_a_device_code_and_sends(
     store, make_workspace, tmp_path, monkeypatch
 ):
     monkeypatch.setenv("SIGNALSEQ_SECRET_KEY", TEST_SECRET)
-    with oauth_server() as auth, SmtpServer(OAuthSmtpHandler()) as smtp:
+    with oauth_server() as auth, SmtpServer(OAuthSmtpHandler()) as smtp, \
+            dovecot_oauth(f"{auth.url}/introspect") as imap:  # fmt: skip
         smtp.handler.live = auth.access
         root = make_workspace({
             "workspace.yaml": "name: t\ndefault_timezone: America/New_York\n",
             "rules/sequences/threaded.yaml": THREADED,
-            "delivery/mailboxes.yaml": mailbox_file("microsoft", auth.url, smtp.port),
+            "delivery/mailboxes.yaml": mailbox_file("microsoft", auth.url, smtp.port, imap.port),
         })  # fmt: skip
         done = connect(root, store, browser=False)
         assert done.returncode == 0, done.stderr
@@ -143,4 +143,9 @@ def test_a_microsoft_style_mailbox_connects_with_a_device_code_and_sends(
         people(store, 1)
         send_day(store, root, tmp_path)
         assert len(smtp.handler.received) == 1 and smtp.handler.signed_in
+        imap.append(render(REPLY_OUTLOOK, "p0@co0.com", "<none@x>"))
+        boxes = MailboxesFile.model_validate(yaml.safe_load(
+            (root / "delivery/mailboxes.yaml").read_text())).mailboxes  # fmt: skip
+        (report,) = poll_all(store.database, boxes, InboundSettings(TEST_SECRET), lambda: MONDAY)
+        assert report.error is None and report.read == 1, "read with XOAUTH2 too"
     assert TEST_PUBLIC_URL.startswith("https://")
