@@ -5,6 +5,7 @@ from __future__ import annotations
 import calendar
 import hashlib
 import html
+import io
 import json
 import re
 from collections.abc import Iterator
@@ -128,7 +129,9 @@ class FundingFeedConnector(Connector):
         if document is None:
             context.warnings.append(f"{self.name}: not modified since the last run")
             return
-        parsed = feedparser.parse(document)
+        # a file object, never bytes or a string: feedparser opens a string that names a
+        # path or URL ("/dev/zero", a local feed) before it tries to parse it
+        parsed = feedparser.parse(io.BytesIO(document))
         if parsed.bozo and not parsed.entries:
             reason = f"not a readable feed: {parsed.get('bozo_exception')}"
             yield Rejected(
