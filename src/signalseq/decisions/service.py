@@ -29,6 +29,7 @@ from signalseq.sequences import catalog
 from signalseq.signals.aggregates import account_aggregates
 from signalseq.signals.models import Signal
 from signalseq.store.db import Database
+from signalseq.tasks import service as tasks
 from signalseq.workspace.loader import Workspace
 
 if TYPE_CHECKING:
@@ -105,6 +106,17 @@ def _move_person(
         return None
     contact = session.get(Contact, signal.contact_id)
     return apply_job_change(session, signal, contact, finder, now) if contact else None
+
+
+def _ask_for_address(session: Session, move: Move, verdict: Verdict, now: datetime) -> None:
+    """A mover enrolled without an address: the owner is asked to find one now, not when
+    the first email comes due."""
+    if verdict.enrollment_id is None or move.address is None or move.address.address:
+        return
+    contact = session.get(Contact, move.contact_id)
+    if contact is not None:
+        tasks.ask_for_address(session, verdict.enrollment_id, contact,
+                              f"needs an address: {move.address.summary}", now)  # fmt: skip
 
 
 def decide_pending(
@@ -196,6 +208,7 @@ def decide_pending(
                 for verdict in verdicts:
                     if move is not None and verdict.contact_id == move.contact_id:
                         verdict.trace["employment"] = move.as_dict()
+                        _ask_for_address(session, move, verdict, now)
                     _store(session, verdict, ruleset.version, now)
                     report.outcomes[verdict.reason] += 1
                     if verdict.outcome == "enrolled":

@@ -254,7 +254,7 @@ def send_reserved(
         to = {presend.STOPPED: "cancelled", presend.NO_ADDRESS: "needs_address"}
         lifecycle.move_touch(session, touch, to.get(refused.kind, "approved"), refused.cause, now)
         if refused.kind == presend.NO_ADDRESS:
-            tasks.ask_for_address(session, touch, contact, refused.cause, now)
+            tasks.ask_for_address(session, touch.enrollment_id, contact, refused.cause, now)
         return to.get(refused.kind, "retry")
     transport = delivery.transports.for_mailbox(reserved.mailbox)
     result = transport.send(letter, build(letter))

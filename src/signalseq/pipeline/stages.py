@@ -224,7 +224,7 @@ def _refused(
         contact = session.get(Contact, enrollment.contact_id)
         assert contact is not None
         lifecycle.move_touch(session, touch, "needs_address", refused.cause[:200], ctx.now)
-        tasks.ask_for_address(session, touch, contact, refused.cause, ctx.now)
+        tasks.ask_for_address(session, touch.enrollment_id, contact, refused.cause, ctx.now)
         return "needs_address"
     if refused.kind == presend.NO_DRAFT or text is None:
         lifecycle.move_touch(session, touch, "failed", refused.cause, ctx.now)

@@ -92,7 +92,7 @@ def open_reply(
 
 
 def ask_for_address(
-    session: Session, touch: Touch, contact: Contact, why: str, now: datetime
+    session: Session, enrollment_id: int | None, contact: Contact, why: str, now: datetime
 ) -> Task:
     """An email waits for an address: one open task per contact asks its owner to find
     one (``signalseq contacts set-email``); it closes itself when an address arrives."""
@@ -107,7 +107,7 @@ def ask_for_address(
     task = Task(
         kind="find_email",
         touch_id=None,  # closing it sends nothing: the waiting email goes when an address is set
-        enrollment_id=touch.enrollment_id,
+        enrollment_id=enrollment_id,
         contact_id=contact.id,
         owner=owner_of(contact, account),
         title=_title("find_email", contact, account),
