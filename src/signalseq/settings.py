@@ -12,7 +12,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from signalseq.clock import ensure_utc
@@ -210,6 +210,9 @@ def load_settings(**overrides: object) -> Settings:
     """Settings from the environment, with explicit overrides (CLI options) on top."""
     try:
         return Settings(**{k: v for k, v in overrides.items() if v is not None})  # type: ignore[arg-type]
+    except ValidationError as exc:  # named and explained, never echoed (a URL holds a password)
+        error = exc.errors()[0]
+        name = "SIGNALSEQ_" + "_".join(str(p) for p in error["loc"]).upper()
+        raise ConfigError(f"invalid settings: {name}: {error['msg']}") from None
     except ValueError as exc:
-        first = str(exc).splitlines()
-        raise ConfigError(f"invalid settings: {' '.join(first[:3])}") from exc
+        raise ConfigError(f"invalid settings: {type(exc).__name__}") from None

@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from signalseq import jsontext
 from signalseq.connectors.base import Connector, ConnectorContext, Item, Rejected, register
 from signalseq.connectors.config import WebsiteVisitsConfig
 from signalseq.connectors.records import count_lines, read_records
@@ -133,9 +134,11 @@ def _email(value: Any) -> str | None:
 def parse_lenient_json(text: str) -> Any:
     """JSON as vendors publish it: trailing commas before a closing brace are forgiven."""
     try:
-        return json.loads(text)
+        return jsontext.loads(text)
+    except jsontext.TooDeep:
+        raise
     except json.JSONDecodeError:
-        return json.loads(re.sub(r",\s*([}\]])", r"\1", text))
+        return jsontext.loads(re.sub(r",\s*([}\]])", r"\1", text))
 
 
 class VisitParser:

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 
 from pydantic import ValidationError
 
+from signalseq import jsontext
 from signalseq.connectors.base import Connector, ConnectorContext, Item, Rejected, register
 from signalseq.connectors.config import WebhookConfig
 from signalseq.signals.schemas import SignalIn
@@ -25,7 +26,7 @@ class WebhookConnector(Connector):
 
     def reparse(self, raw: str, kind: str, context: ConnectorContext) -> list[Item]:
         try:
-            record = json.loads(raw)
+            record = jsontext.loads(raw)
             return [SignalIn.model_validate({**record, "source": self.name})]
         except json.JSONDecodeError as exc:
             return [Rejected(raw, f"invalid JSON: {exc.msg}", kind)]

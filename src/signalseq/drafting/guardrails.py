@@ -9,6 +9,7 @@ sender profile.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
@@ -377,16 +378,33 @@ def _shingles(source: str, size: int) -> frozenset[tuple[str, ...]]:
     return frozenset(tuple(words[i : i + size]) for i in range(len(words) - size + 1))
 
 
+def _visible(text: str) -> tuple[str, list[int]]:
+    """``text`` as a reader sees it — NFKC, without invisible format characters (zero-
+    width spaces and joiners, soft hyphens, direction marks) — and, for each character of
+    that, its index in ``text``."""
+    chars: list[str] = []
+    where: list[int] = []
+    for index, char in enumerate(text):
+        if unicodedata.category(char) == "Cf":
+            continue
+        for part in unicodedata.normalize("NFKC", char):
+            chars.append(part)
+            where.append(index)
+    return "".join(chars), where
+
+
 def _quoted(text: str, source: str, size: int = 8) -> tuple[Span, ...]:
-    """Runs of ``size`` words of ``source`` that appear in ``text``, as spans of text."""
+    """Runs of ``size`` words of ``source`` that appear in ``text``, as spans of text;
+    both read as a person sees them, so invisible characters hide nothing."""
     if not source:
         return ()
-    shingles = _shingles(source, size)
-    found = list(_WORD.finditer(text))
+    shingles = _shingles(_visible(source)[0], size)
+    seen, where = _visible(text)
+    found = list(_WORD.finditer(seen))
     spans: list[Span] = []
     for i in range(len(found) - size + 1):
         if tuple(m.group(0).casefold() for m in found[i : i + size]) in shingles:
-            start, end = found[i].start(), found[i + size - 1].end()
+            start, end = where[found[i].start()], where[found[i + size - 1].end() - 1] + 1
             if spans and start <= spans[-1].end:
                 start = spans[-1].start
                 spans.pop()

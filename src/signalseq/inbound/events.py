@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from signalseq import jsontext
 from signalseq.clock import ensure_utc
 from signalseq.crm.models import Contact
 from signalseq.enrollments.engagement import record_event
@@ -34,7 +35,7 @@ class BadEvent(InputRejected):
 
 def parse_event(body: bytes) -> EventIn:
     try:
-        return EventIn.model_validate(json.loads(body))
+        return EventIn.model_validate(jsontext.loads(body))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise BadEvent(f"invalid JSON: {exc}") from exc
     except ValidationError as exc:

@@ -62,6 +62,7 @@ class RulesWatcher:
         self._lock = threading.Lock()
         self._loaded: LoadedRules | None = None
         self._stamp: tuple[tuple[str, int, int], ...] | None = None
+        self._failure: ValidationFailed | None = None  # a first load that failed, cached
         self.last_problems: list[str] = []
 
     def current(self) -> LoadedRules:
@@ -72,11 +73,14 @@ class RulesWatcher:
         with self._lock:
             if self._loaded is not None and stamp == self._stamp:
                 return self._loaded
+            if self._loaded is None and self._failure is not None and stamp == self._stamp:
+                raise self._failure
             try:
                 workspace = load_workspace(self.root)
                 ruleset, policy, versions = workspace_rules(workspace)
             except ValidationFailed as exc:
                 if self._loaded is None:
+                    self._stamp, self._failure = stamp, exc  # fail fast until the files change
                     raise
                 self.last_problems = [str(p) for p in exc.problems]
                 for problem in self.last_problems:

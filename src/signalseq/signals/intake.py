@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 from pydantic import ValidationError
 
+from signalseq import jsontext
 from signalseq.clock import Clock
 from signalseq.connectors.base import Connector, ConnectorContext, Item, Rejected
 from signalseq.connectors.visits import WebsiteVisitsConnector
@@ -102,7 +103,7 @@ def receive(
         tolerance_seconds=tolerance_seconds,
     )
     try:
-        payload = json.loads(body)
+        payload = jsontext.loads(body)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         webhooks.dead_letter_request(
             database, connector.name, body, f"invalid JSON: {exc}", clock.now()

@@ -8,6 +8,7 @@ import threading
 from dataclasses import dataclass, field
 
 from signalseq.clock import Clock
+from signalseq.errors import ValidationFailed
 from signalseq.rules.watcher import LoadedRules, RulesWatcher
 from signalseq.settings import Settings
 from signalseq.store.db import Database
@@ -21,6 +22,7 @@ class AppState:
     database: Database
     clock: Clock
     _workspace: Workspace | None = None
+    _failure: ValidationFailed | None = None
     _stamp: tuple[tuple[str, float], ...] = ()
     _lock: threading.Lock = field(default_factory=threading.Lock)
     login_limiter: LoginLimiter = field(init=False)
@@ -48,9 +50,20 @@ class AppState:
         return tuple(sorted((str(p), p.stat().st_mtime) for p in files if p.is_file()))
 
     def workspace(self) -> Workspace:
+        """The workspace, loaded again only when its files change; a load that failed
+        fails again at once (cached with its files' stamp), never re-parsed per request."""
         stamp = self._files_stamp()
         with self._lock:
-            if self._workspace is None or stamp != self._stamp:
-                self._workspace = load_workspace(self.settings.workspace_path)
+            if stamp != self._stamp or (self._workspace is None and self._failure is None):
                 self._stamp = stamp
+                try:
+                    self._workspace, self._failure = (
+                        load_workspace(self.settings.workspace_path),
+                        None,
+                    )
+                except ValidationFailed as exc:
+                    self._workspace, self._failure = None, exc
+            if self._failure is not None:
+                raise self._failure
+            assert self._workspace is not None
             return self._workspace

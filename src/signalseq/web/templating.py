@@ -46,6 +46,16 @@ def highlight(text: str | None, part: str, checks: list[dict[str, Any]]) -> list
 
 
 templates.env.filters["when"] = when
+
+
+def web_url(value: object) -> str | None:
+    """A link target only when it is http(s): a stored ``javascript:`` or ``data:`` URL
+    is never rendered as a link."""
+    text = str(value or "").strip()
+    return text if text.lower().startswith(("https://", "http://")) else None
+
+
+templates.env.filters["web_url"] = web_url
 templates.env.globals["REASONS"] = REASONS
 templates.env.globals["highlight"] = highlight
 

@@ -13,6 +13,9 @@ import yaml
 from signalseq.errors import Problem
 
 Loc = tuple[Any, ...]  # keys as written: text, numbers, dates
+MAX_VALUES = 100_000  # values a workspace file may expand to (aliases repeat their target)
+MAX_DEPTH = 64  # nesting of mappings and lists
+MAX_BYTES = 2_000_000
 _PLAIN_TAGS = frozenset({"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"})
 
 
@@ -51,11 +54,18 @@ def format_loc(loc: Sequence[str | int]) -> str:
     return text
 
 
+class _TooLarge(Exception):
+    def __init__(self, node: yaml.Node, message: str):
+        super().__init__(message)
+        self.node = node
+
+
 class _Builder:
     def __init__(self, document: YamlDocument, loader: yaml.SafeLoader):
         self.document = document
         self.loader = loader
         self.problems: list[Problem] = []
+        self.values = 0  # a budget: nested aliases would otherwise expand exponentially
 
     def _mark(self, loc: Loc, node: yaml.Node) -> None:
         self.document.positions.setdefault(
@@ -63,6 +73,12 @@ class _Builder:
         )
 
     def build(self, node: yaml.Node, loc: Loc) -> Any:
+        self.values += 1
+        if self.values > MAX_VALUES:
+            raise _TooLarge(node, f"the file expands to more than {MAX_VALUES:,} values "
+                                  "(nested YAML aliases?)")  # fmt: skip
+        if len(loc) > MAX_DEPTH:
+            raise _TooLarge(node, f"nested deeper than {MAX_DEPTH} levels")
         if isinstance(node, yaml.CollectionNode) and node.tag not in _PLAIN_TAGS:
             self._error(node, loc, f"unsupported YAML tag {node.tag}")
             return None
@@ -121,6 +137,8 @@ _Loader.add_implicit_resolver(
 def parse_yaml(text: str, path: str) -> tuple[YamlDocument | None, list[Problem]]:
     """Parse one YAML document; problems carry ``path:line``. Never raises on bad YAML."""
     document = YamlDocument(path=path, data=None, lines=text.splitlines())
+    if len(text) > MAX_BYTES:
+        return None, [Problem(path, None, "", f"the file is over {MAX_BYTES:,} characters")]
     try:
         loader = _Loader(text)
     except yaml.reader.ReaderError as exc:  # a control character: refused before parsing
@@ -144,6 +162,12 @@ def parse_yaml(text: str, path: str) -> tuple[YamlDocument | None, list[Problem]
         return None, [Problem(path, line, "", f"invalid YAML: {reason}", column, snippet)]
     except yaml.YAMLError as exc:
         return None, [Problem(path, None, "", f"invalid YAML: {exc}")]
+    except _TooLarge as exc:
+        line, column = exc.node.start_mark.line + 1, exc.node.start_mark.column + 1
+        snippet = document.lines[line - 1] if line <= len(document.lines) else None
+        return None, [Problem(path, line, "", str(exc), column, snippet)]
+    except RecursionError:  # the parser itself recurses per level
+        return None, [Problem(path, None, "", f"nested deeper than {MAX_DEPTH} levels")]
     finally:
         loader.dispose()
 

@@ -1,0 +1,112 @@
+"""What an attacker found, reproduced against the real component, now refused safely:
+YAML alias bombs and deep nesting, oversized numbers and nesting in signed webhooks,
+a password in an error, a world-readable store, a javascript: link, and a copy of the
+system prompt hidden by zero-width characters."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import subprocess
+import sys
+import time
+from contextlib import suppress
+from datetime import UTC, datetime
+
+import psutil
+from fastapi.testclient import TestClient
+from tests.drafting_support import GOOD_SUBJECT, job_for
+from tests.test_webhooks import SECRET, SIGNAL, WORKSPACE, post
+
+from signalseq.settings import Settings
+from signalseq.web.app import create_app
+
+ALIAS_BOMB = "".join(
+    f"{name}: &{name} [{', '.join([f'*{prev}'] * 9 if prev else ['x'] * 9)}]\n"
+    for prev, name in zip(["", *"abcdefgh"], "abcdefghi", strict=True)
+)
+
+
+def test_a_yaml_alias_bomb_and_deep_nesting_are_located_problems_in_bounded_memory(
+    make_workspace, tmp_path
+):
+    root = make_workspace({"workspace.yaml": "name: t\n", "review/policy.yaml": ALIAS_BOMB,
+                           "rules/policy.yaml": "a: " + "[" * 10_000 + "]" * 10_000 + "\n"})  # fmt: skip
+    process = subprocess.Popen([sys.executable, "-m", "signalseq", "validate", str(root)],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    watched, peak = psutil.Process(process.pid), 0
+    while process.poll() is None:
+        with suppress(psutil.Error):
+            peak = max(peak, watched.memory_info().rss)
+        time.sleep(0.02)
+    out, err = process.communicate()
+    assert process.returncode == 1 and "Traceback" not in err
+    assert "review/policy.yaml:1 " in out + err and "more than 100,000 values" in out + err
+    assert "rules/policy.yaml" in out + err and "nested deeper than 64 levels" in out + err
+    assert peak < 512 * 1024 * 1024
+
+
+def test_signed_webhooks_with_absurd_numbers_or_nesting_get_a_clear_4xx(
+    make_workspace, store, monkeypatch
+):
+    root = make_workspace(WORKSPACE)
+    monkeypatch.setenv("HOOK_SECRET", SECRET)
+    settings = Settings(workspace=root, database_url=store.url)
+    with TestClient(create_app(settings, store.database)) as client:
+        for stamp in ("1e400", "9" * 400, "-1", "0x10"):
+            answer = post(client, "/api/v1/signals", SIGNAL, stamp=stamp)
+            assert answer.status_code == 401, (stamp, answer.text)
+        deep = ("[" * 5000 + "]" * 5000).encode()
+        answer = post(client, "/api/v1/signals", None, body=deep)
+        assert answer.status_code == 400 and "nested deeper than 64 levels" in answer.text
+        assert set(answer.json()) == {"error"}
+
+
+def test_a_database_url_with_a_password_is_never_printed(run_cli, monkeypatch):
+    for url in ("mysql://root:hunter2@db.internal/x", "postgres://root:hunter2@db.internal/x"):
+        monkeypatch.setenv("SIGNALSEQ_DATABASE_URL", url)
+        result = run_cli("contacts", "list")
+        assert result.exit_code != 0 and "hunter2" not in result.output
+        assert "SIGNALSEQ_DATABASE_URL" in result.stderr
+
+
+def test_the_sqlite_store_is_created_readable_by_its_owner_only(tmp_path, run_cli, monkeypatch):
+    path = tmp_path / "fresh" / "store.db"
+    monkeypatch.setenv("SIGNALSEQ_DATABASE_URL", f"sqlite:///{path}")
+    assert run_cli("db", "upgrade").exit_code == 0
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+
+
+def test_a_javascript_linkedin_url_is_never_a_link_on_the_tasks_page(store, tmp_path):
+    from signalseq.auth.service import add_user
+    from signalseq.crm.models import Contact
+    from signalseq.tasks.models import Task
+
+    now = datetime(2026, 11, 23, 12, tzinfo=UTC)
+    with store.database.unit_of_work() as session:
+        add_user(session, "rita", "a-long-password-123", "reviewer", now)
+        person = Contact(full_name="Eve", linkedin_url="javascript:alert(document.cookie)")
+        session.add(person)
+        session.flush()
+        session.add(Task(kind="linkedin_message", contact_id=person.id, title="Message Eve",
+                         text="hi", due_on=now.date(), state="open", created_at=now))  # fmt: skip
+    (tmp_path / "workspace.yaml").write_text("name: t\n")
+    settings = Settings(_env_file=None, workspace=tmp_path, database_url=store.url)
+    from signalseq.clock import SimulatedClock
+
+    with TestClient(create_app(settings, store.database, SimulatedClock(now))) as client:
+        client.post("/login", data={"username": "rita", "password": "a-long-password-123"})
+        page = client.get("/tasks")
+    assert page.status_code == 200 and "Message Eve" in page.text
+    assert 'href="javascript:' not in page.text
+
+
+def test_a_system_prompt_copied_with_zero_width_characters_is_still_a_leak():
+    job = job_for("email-opener-funding")
+    instructions = job.rendered.messages[0]["content"]
+    words = instructions.split()[:20]
+    hidden = " ".join(w[:2] + "\u200b" + w[2:] if len(w) > 3 else w for w in words)
+    _subject, _body, report = job.checked(GOOD_SUBJECT, f"Hi Ada,\n\n{hidden}\n\nBest,\nMaya")
+    assert "instructions_leak" in {c.name for c in report.failures}
+    assert json.dumps([c.name for c in report.failures])
