@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 
 import psutil
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 from tests.drafting_support import GOOD_SUBJECT, job_for
 from tests.test_webhooks import SECRET, SIGNAL, WORKSPACE, post
 
@@ -110,3 +111,36 @@ def test_a_system_prompt_copied_with_zero_width_characters_is_still_a_leak():
     _subject, _body, report = job.checked(GOOD_SUBJECT, f"Hi Ada,\n\n{hidden}\n\nBest,\nMaya")
     assert "instructions_leak" in {c.name for c in report.failures}
     assert json.dumps([c.name for c in report.failures])
+
+
+def test_a_delivery_is_not_accepted_again_by_another_connector_sharing_the_secret(
+    make_workspace, store, monkeypatch
+):
+    root = make_workspace(
+        {**WORKSPACE, "connectors/crm-two.yaml": "type: webhook\nsecret_env: HOOK_SECRET\n"}
+    )
+    monkeypatch.setenv("HOOK_SECRET", SECRET)
+    settings = Settings(workspace=root, database_url=store.url)
+    with TestClient(create_app(settings, store.database)) as client:
+        stamp = int(time.time())
+        first = post(client, "/api/v1/signals", SIGNAL, stamp=stamp)
+        again = post(client, "/api/v1/signals", SIGNAL, stamp=stamp, source="crm-two")
+    assert first.status_code in (200, 201, 202) and again.status_code == 401
+    assert "replayed" in again.text
+
+
+def test_unsigned_floods_keep_only_a_bounded_prefix(make_workspace, store, monkeypatch):
+    root = make_workspace(WORKSPACE)
+    monkeypatch.setenv("HOOK_SECRET", SECRET)
+    settings = Settings(workspace=root, database_url=store.url)
+    with TestClient(create_app(settings, store.database)) as client:
+        for n in range(5):
+            body = (f"{n}" * 900_000).encode()
+            answer = client.post("/api/v1/signals", content=body,
+                                 headers={"X-Signalseq-Source": "crm-hook"})  # fmt: skip
+            assert answer.status_code in (401, 413)
+    from signalseq.deadletters.models import DeadLetter
+
+    with store.database.unit_of_work() as session:
+        sizes = [len(raw) for raw in session.scalars(select(DeadLetter.raw))]
+    assert sizes and max(sizes) <= 2048

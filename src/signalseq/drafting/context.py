@@ -266,18 +266,19 @@ def assemble(
     facts["summary"] = _summary(facts, company, contact.full_name)
     data = {
         "signal": facts,
+        # CRM text is outside text too: fenced like headlines and titles
         "account": {
-            "name": company if account else None,
-            "legal_name": account.name if account else None,
-            "domain": account.domain if account else None,
-            "industry": account.industry if account else None,
+            "name": untrusted(company, "company name") if account else None,
+            "legal_name": untrusted(account.name, "company name") if account else None,
+            "domain": untrusted(account.domain, "domain") if account else None,
+            "industry": untrusted(account.industry, "industry") if account else None,
             "employees": account.employees if account else None,
             "tier": account.tier if account else None,
             "country": account.country if account else None,
         },
         "contact": {
-            "first_name": first_name,
-            "full_name": contact.full_name,
+            "first_name": untrusted(first_name, "contact name"),
+            "full_name": untrusted(contact.full_name, "contact name"),
             "title": untrusted(contact.title, "job title"),
             "seniority": contact.seniority,
             "department": contact.department,

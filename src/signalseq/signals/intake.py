@@ -89,7 +89,7 @@ def receive(
     try:
         connector = _connector(workspace, route, source)
     except webhooks.SignatureRejected as exc:  # no source header
-        webhooks.dead_letter_request(database, label, body, str(exc), clock.now())
+        webhooks.dead_letter_request(database, label, body, str(exc), clock.now(), signed=False)
         raise
     webhooks.authenticate(
         database,

@@ -12,7 +12,7 @@ import hmac
 import os
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -66,12 +66,18 @@ def verify(
 def record_receipt(
     session: Session, *, source: str, signature: str, now: datetime, tolerance_seconds: int
 ) -> None:
-    """Remember an accepted signature; a second delivery of it is a replay."""
+    """Remember an accepted signature; a second delivery of it is a replay — to any
+    source (connectors that share a secret must not accept each other's deliveries)."""
     session.execute(
         delete(WebhookReceipt).where(
             WebhookReceipt.received_at < now - timedelta(seconds=2 * tolerance_seconds)
         )
     )
+    seen = session.scalar(
+        select(WebhookReceipt.source).where(WebhookReceipt.signature == signature.strip()).limit(1)
+    )
+    if seen is not None:
+        raise SignatureRejected("replayed delivery: this signature was already accepted")
     try:
         with session.begin_nested():
             session.add(WebhookReceipt(source=source, signature=signature.strip(), received_at=now))
@@ -80,19 +86,27 @@ def record_receipt(
 
 
 RAW_KEPT = 65536  # bytes of a refused body kept in its dead letter
+UNSIGNED_KEPT = 2048  # of a request nobody signed: anyone can send those, so a prefix
 
 
 def dead_letter_request(
-    database: Database, source: str, body: bytes, reason: str, now: datetime
+    database: Database,
+    source: str,
+    body: bytes,
+    reason: str,
+    now: datetime,
+    *,
+    signed: bool = True,
 ) -> None:
     """Keep a refused request's body with the reason (its own unit of work: the
-    request's own work is rolled back)."""
+    request's own work is rolled back); of an unauthenticated one, a bounded prefix."""
+    kept = body[: RAW_KEPT if signed else UNSIGNED_KEPT]
     with database.unit_of_work() as session:
         deadletters.record(
             session,
             source=source,
             kind="webhook",
-            raw=body[:RAW_KEPT].decode("utf-8", "replace"),
+            raw=kept.decode("utf-8", "replace"),
             reason=reason,
             now=now,
         )
@@ -130,5 +144,5 @@ def authenticate(
                 tolerance_seconds=tolerance_seconds,
             )
     except SignatureRejected as exc:
-        dead_letter_request(database, label, body, str(exc), now)
+        dead_letter_request(database, label, body, str(exc), now, signed=False)
         raise
