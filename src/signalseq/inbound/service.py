@@ -180,14 +180,8 @@ def _apply(
     if kind in REPORTS and match.touch is None:
         # only a report that names a message we sent is acted on: anyone can write a
         # bounce naming any address
-        deadletters.record(
-            session,
-            source=f"inbound:{source}",
-            kind="email",
-            raw=inbound.raw[:_RAW_KEPT].decode("utf-8", "replace"),
-            reason=f"{kind}: names no message we sent (about {found.recipient or '?'})",
-            now=now,
-        )
+        why = f"{kind}: names no message we sent (about {found.recipient or '?'})"
+        _dead_letter(session, inbound, source, why, now)
         return "unmatched report: dead-lettered, nobody suppressed"
     if kind == "policy_block":
         mailbox = (match.touch.mailbox_id if match.touch else None) or mailbox_id
@@ -198,14 +192,8 @@ def _apply(
         return f"mailbox {mailbox} paused until a person resumes it"
     contact = match.contact
     if contact is None:
-        deadletters.record(
-            session,
-            source=f"inbound:{source}",
-            kind="email",
-            raw=inbound.raw[:_RAW_KEPT].decode("utf-8", "replace"),
-            reason=f"{kind}: no contact matches (from {inbound.from_address or '?'})",
-            now=now,
-        )
+        why = f"{kind}: no contact matches (from {inbound.from_address or '?'})"
+        _dead_letter(session, inbound, source, why, now)
         return "unmatched: dead-lettered"
     event: dict[str, Any] = {
         "at": now,
@@ -251,6 +239,19 @@ def _apply(
     )
     session.flush()
     return f"replied ({tone}): enrollments exit; task #{task.id} for {task.owner or 'no owner'}"
+
+
+def _dead_letter(
+    session: Session, inbound: Inbound, source: str, reason: str, now: datetime
+) -> None:
+    deadletters.record(
+        session,
+        source=f"inbound:{source}",
+        kind="email",
+        raw=inbound.raw[:_RAW_KEPT].decode("utf-8", "replace"),
+        reason=reason,
+        now=now,
+    )
 
 
 def _soft_bounce(
