@@ -19,9 +19,9 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -113,6 +113,8 @@ class Reserved:
     touch_id: int
     mailbox: Mailbox
     letter: Letter
+    message: EmailMessage  # built once, at reserve: what the send puts on the wire
+    window_close: datetime  # when the touch's send window shuts, computed at reserve
 
 
 def choose_mailbox(
@@ -179,6 +181,7 @@ def reserve(
     zone: ZoneInfo,
     worker: str,
     now: datetime,
+    window_close: datetime,
 ) -> Reserved | throttle.Slot | None:
     """Take a slot in the mailbox and mark the touch ``sending``; the slot refused
     (cap, gap, paused) when the mailbox cannot send now; None when the message cannot
@@ -204,7 +207,7 @@ def reserve(
         date=now,
     )
     try:
-        build(letter)  # a header that cannot be written fails here, never in `sending`
+        message = build(letter)  # a header that cannot be written fails here, not in `sending`
     except ValueError as exc:
         throttle.give_back(session, mailbox.id)
         cause = f"the message cannot be built: {exc}"
@@ -214,10 +217,7 @@ def reserve(
     touch.message_id = message_id
     touch.lease_owner, touch.lease_until = worker, now + SENDING_LEASE
     lifecycle.move_touch(session, touch, "sending", f"sending from mailbox {mailbox.id}", now)
-    return Reserved(touch.id, mailbox, letter)
-
-
-WindowClose = Callable[[Session, Touch, Enrollment], datetime]  # when its send window shuts
+    return Reserved(touch.id, mailbox, letter, message, window_close)
 
 
 def send_reserved(
@@ -225,7 +225,6 @@ def send_reserved(
     reserved: Reserved,
     delivery: Delivery,
     policy: PolicyFile,
-    window_close: WindowClose,
     worker: str,
     now: datetime,
 ) -> str:
@@ -246,7 +245,7 @@ def send_reserved(
     letter = reserved.letter
     refused = presend.check(
         session, touch, enrollment, contact, account, draft, policy,
-        window_close(session, touch, enrollment), now, sending=(letter.subject, letter.body),
+        reserved.window_close, now, sending=(letter.subject, letter.body),
     )  # fmt: skip
     if refused is not None:
         throttle.give_back(session, reserved.mailbox.id)
@@ -257,7 +256,7 @@ def send_reserved(
             tasks.ask_for_address(session, touch.enrollment_id, contact, refused.cause, now)
         return to.get(refused.kind, "retry")
     transport = delivery.transports.for_mailbox(reserved.mailbox)
-    result = transport.send(letter, build(letter))
+    result = transport.send(letter, reserved.message)
     if result.outcome in ("sent", "unknown"):  # it left, or may have
         touch.sent_sha256 = content_sha256(letter.subject, letter.body)
     return record_result(session, touch, enrollment, reserved.mailbox, transport.name, result, now)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, time
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, union_all
 from sqlalchemy.orm import Session
 
 from signalseq.clock import ensure_utc
@@ -45,24 +45,22 @@ def _next_index(enrollment: Enrollment, steps: list[Step], taken: set[str]) -> i
 def _last_done_at(session: Session, enrollment: Enrollment) -> datetime | None:
     """When the previous touch was done, by the clock that did it (simulated or live):
     a sent one when it went out (``sent_at``, even when a person settled it later), a
-    skipped one when it was skipped."""
-    sent = session.scalar(
-        select(func.max(Touch.sent_at)).where(
-            Touch.enrollment_id == enrollment.id, Touch.state == "sent"
-        )
+    skipped one when it was skipped. One round trip."""
+    sent = select(Touch.sent_at.label("at")).where(
+        Touch.enrollment_id == enrollment.id, Touch.state == "sent"
     )
-    skipped_touches = select(Touch.id).where(
-        Touch.enrollment_id == enrollment.id, Touch.state == "skipped"
-    )
-    skipped = session.scalar(
-        select(func.max(Transition.at)).where(
-            Transition.entity == "touch",
-            Transition.entity_id.in_(skipped_touches),
+    skipped = (
+        select(Transition.at.label("at"))
+        .join(Touch, (Transition.entity == "touch") & (Transition.entity_id == Touch.id))
+        .where(
+            Touch.enrollment_id == enrollment.id,
+            Touch.state == "skipped",
             Transition.to_state == "skipped",
         )
     )
-    found = [ensure_utc(at) for at in (sent, skipped) if at is not None]
-    return max(found) if found else None
+    moments = union_all(sent, skipped).subquery()
+    found = session.scalar(select(func.max(moments.c.at)))
+    return ensure_utc(found) if found is not None else None
 
 
 def schedule_next(

@@ -179,12 +179,18 @@ def use_address(session: Session, contact: Contact, address: Address | None) -> 
 
 
 def allowed_domains(session: Session, contact: Contact) -> tuple[set[str], set[str]]:
-    """(the current employer's domains, the past employers' domains) of a contact."""
-    now_at = current(session, contact.id)
+    """(the current employer's domains, the past employers' domains) of a contact: one
+    query, run before every send."""
     account = session.get(Account, contact.account_id) if contact.account_id else None
-    current_domains = {d for d in (account.domain if account else None,
-                                   now_at.company_domain if now_at else None) if d}  # fmt: skip
-    past_domains = {e.company_domain for e in past(session, contact.id) if e.company_domain}
+    current_domains = {account.domain} if account and account.domain else set()
+    past_domains: set[str] = set()
+    for domain, now_at in session.execute(
+        select(Employment.company_domain, Employment.current).where(
+            Employment.contact_id == contact.id, Employment.company_domain.is_not(None)
+        )
+    ):
+        if domain:
+            (current_domains if now_at else past_domains).add(domain)
     return current_domains, past_domains - current_domains
 
 

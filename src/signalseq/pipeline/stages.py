@@ -198,7 +198,7 @@ def deliver(session: Session, touch: Touch, ctx: StageContext) -> str:
     zone = ZoneInfo(mailbox.timezone or ctx.default_timezone)
     reserved = delivery.reserve(
         session, touch, enrollment, contact, account, text, mailbox,
-        ctx.delivery, ctx.sender, zone, ctx.worker, ctx.now,
+        ctx.delivery, ctx.sender, zone, ctx.worker, ctx.now, close,
     )  # fmt: skip
     if reserved is None:
         return "failed"

@@ -200,7 +200,6 @@ class Pipeline:
                     reserved,
                     self.delivery,
                     ctx.policy,
-                    ctx.window_close,
                     self.worker,
                     self.clock.now(),
                 )
