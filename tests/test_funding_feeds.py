@@ -4,6 +4,7 @@ and feeds fetched from a real HTTP server on 127.0.0.1."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import feedparser
 import pytest
@@ -17,7 +18,8 @@ pytestmark = pytest.mark.samples
 def _ingest_file(make_workspace, run_cli, path, name="news"):
     make_workspace(
         {
-            "workspace.yaml": "name: t\n",
+            # the third-party feeds stay where they are: their folder is allowed
+            "workspace.yaml": f"name: t\nallowed_paths: ['{Path(path).parent}']\n",
             f"connectors/{name}.yaml": f"type: funding_feed\npath: {path}\n",
         }
     )

@@ -144,3 +144,19 @@ def test_unsigned_floods_keep_only_a_bounded_prefix(make_workspace, store, monke
     with store.database.unit_of_work() as session:
         sizes = [len(raw) for raw in session.scalars(select(DeadLetter.raw))]
     assert sizes and max(sizes) <= 2048
+
+
+def test_a_connector_cannot_read_files_outside_the_workspace(make_workspace, run_cli, tmp_path):
+    secret = tmp_path / "elsewhere" / "secrets.jsonl"
+    secret.parent.mkdir()
+    secret.write_text('{"id": "x", "person": {"name": "Root"}}\n')
+    for path in ("/etc/passwd", str(secret), "../elsewhere/secrets.jsonl"):
+        root = make_workspace({"workspace.yaml": "name: t\n",
+                               "connectors/jobs.yaml": f"type: job_changes\npath: {path}\n"})  # fmt: skip
+        result = run_cli("validate", root)
+        assert result.exit_code == 1 and "is outside the workspace" in result.output, path
+        assert run_cli("ingest").exit_code == 1
+        assert "Root" not in run_cli("deadletters", "list", "--json").stdout
+    allowed = make_workspace({"workspace.yaml": f"name: t\nallowed_paths: ['{secret.parent}']\n",
+                              "connectors/jobs.yaml": f"type: job_changes\npath: {secret}\n"})  # fmt: skip
+    assert run_cli("validate", allowed).exit_code == 0

@@ -189,7 +189,7 @@ def test_visits_resolve_by_email_group_and_ip_and_keep_the_unresolved(make_works
 def test_rb2b_sample_is_read_leniently(make_workspace, run_cli, shared_samples):
     make_workspace(
         {
-            "workspace.yaml": "name: t\n",
+            "workspace.yaml": f"name: t\nallowed_paths: ['{shared_samples}/visits']\n",
             "connectors/rb2b.yaml": f"type: website_visits\npath: {shared_samples}/visits/rb2b_webhook_example.txt\n",
         }
     )

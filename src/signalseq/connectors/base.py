@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 from sqlalchemy.orm import Session
 
 from signalseq.clock import Clock
-from signalseq.errors import UsageError
+from signalseq.errors import InputRejected, UsageError
 from signalseq.signals.schemas import SignalIn
 
 
@@ -39,10 +39,25 @@ class ConnectorContext:
     clock: Clock
     state: dict[str, Any] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    # folders outside the workspace a connector may read (workspace.yaml allowed_paths)
+    allowed: tuple[str, ...] = ()
 
     def resolve_path(self, relative: str) -> Path:
-        path = Path(relative).expanduser()
-        return path if path.is_absolute() else self.workspace / path
+        return confined_path(self.workspace, relative, self.allowed)
+
+
+def confined_path(root: Path, value: str, allowed: tuple[str, ...] = ()) -> Path:
+    """A connector's file: inside the workspace, or inside a folder the workspace lists
+    in ``allowed_paths``; anything else (``/etc/…``, ``../../``) is refused."""
+    base = root.resolve()
+    path = (base / Path(value).expanduser()).resolve()
+    folders = [base, *((base / Path(a).expanduser()).resolve() for a in allowed)]
+    if not any(path.is_relative_to(folder) for folder in folders):
+        raise InputRejected(
+            f"{value} is outside the workspace (list its folder in workspace.yaml "
+            "allowed_paths to read it)"
+        )
+    return path
 
 
 class Connector(ABC):

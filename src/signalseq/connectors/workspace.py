@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
-from signalseq.connectors.base import Connector, connector_for
-from signalseq.errors import Problem, UsageError
+from signalseq.connectors.base import Connector, confined_path, connector_for
+from signalseq.errors import InputRejected, Problem, UsageError
 from signalseq.workspace.loader import LoadedFile, Workspace
 
 _PATH_FIELDS = ("path", "previous", "current", "ip_ranges")
@@ -32,16 +31,19 @@ def check_connectors(workspace: Workspace) -> list[Problem]:
             )
         seen[name] = loaded
         config = loaded.model.root
+        allowed = tuple(workspace.config.allowed_paths)
         for field in _PATH_FIELDS:
             value = getattr(config, field, None)
-            if value and not _resolve(workspace.root, value).exists():
+            if not value:
+                continue
+            try:
+                found = confined_path(workspace.root, value, allowed)
+            except InputRejected as exc:
+                problems.append(loaded.problem((field,), str(exc)))
+                continue
+            if not found.exists():
                 problems.append(loaded.problem((field,), f"no such file: {value}"))
     return problems
-
-
-def _resolve(root: Path, value: str) -> Path:
-    path = Path(value).expanduser()
-    return path if path.is_absolute() else root / path
 
 
 def load_connectors(

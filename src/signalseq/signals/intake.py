@@ -109,7 +109,7 @@ def receive(
             database, connector.name, body, f"invalid JSON: {exc}", clock.now()
         )
         raise BadPayload(f"invalid JSON: {exc}") from exc
-    context = ConnectorContext(workspace.root, clock)
+    context = ConnectorContext(workspace.root, clock, allowed=tuple(workspace.config.allowed_paths))
     if isinstance(connector, WebsiteVisitsConnector):
         with database.unit_of_work() as session:
             parser = connector.parser(context, session)

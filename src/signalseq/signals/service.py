@@ -37,7 +37,9 @@ def ingest(
             continue  # fed by HTTP only
         if only_due and not _due(database, connector, clock):
             continue
-        context = ConnectorContext(workspace.root, clock)
+        context = ConnectorContext(
+            workspace.root, clock, allowed=tuple(workspace.config.allowed_paths)
+        )
         if progress is None:
             reports.append(run_connector(database, connector, context))
             continue
@@ -79,7 +81,9 @@ def retry_dead_letters(
         ]
     for letter_id, name, kind, raw in letters:
         connector = connectors[name]
-        context = ConnectorContext(workspace.root, clock)
+        context = ConnectorContext(
+            workspace.root, clock, allowed=tuple(workspace.config.allowed_paths)
+        )
         items = connector.reparse(raw, kind, context)
         report.retried += 1
         failing = [i for i in items if isinstance(i, Rejected) and i.dead_letter]

@@ -12,6 +12,10 @@ class WorkspaceConfig(WorkspaceModel):
     name: str = Field(min_length=1, max_length=200)
     default_timezone: str = "UTC"
     default_country: str | None = None
+    allowed_paths: list[str] = Field(
+        default_factory=list,
+        description="folders outside the workspace that connector files may be read from",
+    )
 
     @field_validator("default_timezone")
     @classmethod
