@@ -18,6 +18,8 @@ import psutil
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 from tests.drafting_support import GOOD_SUBJECT, job_for
+from tests.review_support import ALICE, pending, queue_world  # noqa: F401
+from tests.test_pipeline import world  # noqa: F401
 from tests.test_webhooks import SECRET, SIGNAL, WORKSPACE, post
 
 from signalseq.settings import Settings
@@ -160,3 +162,34 @@ def test_a_connector_cannot_read_files_outside_the_workspace(make_workspace, run
     allowed = make_workspace({"workspace.yaml": f"name: t\nallowed_paths: ['{secret.parent}']\n",
                               "connectors/jobs.yaml": f"type: job_changes\npath: {secret}\n"})  # fmt: skip
     assert run_cli("validate", allowed).exit_code == 0
+
+
+def test_a_raw_model_answer_cannot_be_approved_without_an_edit(store, queue_world):  # noqa: F811
+    from signalseq.drafting.library import workspace_library
+    from signalseq.drafting.models import Draft, content_sha256
+    from signalseq.errors import ConflictError
+    from signalseq.review import queue
+    from signalseq.review.policy import ReviewPolicy
+    from signalseq.workspace.loader import load_workspace
+
+    policy = ReviewPolicy(four_eyes=False)
+    item = pending(store)[0]
+    with store.database.unit_of_work() as session:
+        draft = session.scalar(select(Draft).where(Draft.touch_id == item.touch_id))
+        good_subject, good_body = draft.subject, draft.body
+        draft.subject, draft.body = None, "Sure! Here is the email you asked for: {...}"
+        draft.content_sha256 = content_sha256(None, draft.body)
+        draft.guardrails = [{"name": "format", "ok": False, "message": "not JSON"}]
+        draft.guardrails_passed = False
+        seen = draft.content_sha256
+    with store.database.unit_of_work() as session:
+        try:
+            queue.approve(session, item.id, ALICE, policy, seen, queue_world.now)
+            raise AssertionError("approved a raw answer")
+        except ConflictError as exc:
+            assert "failed format: edit it before approving" in str(exc)
+    library = workspace_library(load_workspace(queue_world.root))
+    with store.database.unit_of_work() as session:
+        outcome = queue.edit(session, item.id, ALICE, policy, seen, good_subject, good_body,
+                             library, queue_world.now)  # fmt: skip
+        assert outcome.approved

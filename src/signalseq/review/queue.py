@@ -217,6 +217,10 @@ def _last_editor(session: Session, touch_id: int) -> str | None:
     return last.author if last is not None and last.kind == "edited" else None
 
 
+# checks of a draft's shape: a person may override a judgement, never these without an edit
+STRUCTURE = frozenset({"format", "subject", "subject_one_line"})
+
+
 def approve(
     session: Session,
     item_id: int,
@@ -241,6 +245,13 @@ def approve(
         )
     if policy.four_eyes and _last_editor(session, touch.id) == reviewer.name:
         raise PermissionDenied("four eyes: you edited this draft, so another reviewer approves it")
+    broken = [
+        c["name"] for c in draft.guardrails if not c.get("ok", True) and c.get("name") in STRUCTURE
+    ]
+    if broken:  # a raw model answer, no subject, a broken subject: never sent as it is
+        raise ReviewConflict(
+            f"the draft of touch {touch.id} failed {', '.join(broken)}: edit it before approving"
+        )
     _close(session, item, "approved", now)
     item.resolution = action
     item.decided_by = reviewer.name
