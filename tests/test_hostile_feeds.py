@@ -110,8 +110,7 @@ def test_a_body_naming_a_local_file_is_not_opened(make_workspace, store, tmp_pat
     local.write_bytes(FEED)
     for body in (b"/dev/zero", str(local).encode()):
         with serving(body, None) as url:
-            started = time.monotonic()
             peak, report, letters = ingest_in_a_process(make_workspace, store, url)
-        assert time.monotonic() - started < 30 and peak < LIMIT_RSS
+        assert peak < LIMIT_RSS
         assert report["stored"] == 0, "no signal comes from a file on this machine"
         assert letters and "not a readable feed" in letters[-1]["reason"]

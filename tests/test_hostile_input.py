@@ -193,3 +193,23 @@ def test_a_raw_model_answer_cannot_be_approved_without_an_edit(store, queue_worl
         outcome = queue.edit(session, item.id, ALICE, policy, seen, good_subject, good_body,
                              library, queue_world.now)  # fmt: skip
         assert outcome.approved
+
+
+def test_nested_loops_in_a_prompt_template_are_refused_not_run(make_workspace, run_cli):
+    from signalseq.workspace.service import default_workspace_dir
+
+    source = (default_workspace_dir() / "prompts" / "email-opener-funding.md").read_text()
+    looping = source.replace(
+        "## user\n",
+        "## user\n{% for a in range(100000) %}{% for b in range(100000) %}{% endfor %}{% endfor %}\n",
+        1,
+    )
+    assert looping != source
+    sizes = source.replace("## user\n", "## user\n{{ 'x' * 100000000 }}\n", 1)
+    for text in (looping, sizes):
+        root = make_workspace(
+            {"workspace.yaml": "name: t\n", "prompts/email-opener-funding.md": text}
+        )
+        result = run_cli("validate", root)  # a hang would meet pytest-timeout
+        assert result.exit_code == 1 and "prompts/email-opener-funding.md" in result.output
+        assert "past 10,000 numbers" in result.output or "over 10,000 items" in result.output

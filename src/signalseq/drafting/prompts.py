@@ -11,12 +11,14 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
 from jinja2 import StrictUndefined, Template, TemplateSyntaxError, meta
+from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from pydantic import Field, model_validator
 
@@ -42,13 +44,47 @@ OUTPUT_FORMAT = {
 }
 _SECTION = re.compile(r"^##[ \t]*(system|user)[ \t]*$", re.IGNORECASE | re.MULTILINE)
 
-ENVIRONMENT = ImmutableSandboxedEnvironment(
+RANGE_BUDGET = 10_000  # numbers every range() of one render may yield, together
+SIZE_LIMIT = 10_000  # the longest string or list a template may make with * or **
+_budget: ContextVar[list[int]] = ContextVar("prompt_range_budget")
+
+
+class _BoundedSandbox(ImmutableSandboxedEnvironment):
+    """The sandbox, with a budget: loops over range() share RANGE_BUDGET per render
+    (nested loops cannot multiply it), and ``*``/``**`` cannot build huge values."""
+
+    intercepted_binops = frozenset({"*", "**"})
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        if operator == "**":
+            if isinstance(right, int | float) and abs(right) > 64:
+                raise SecurityError("an exponent over 64 in a prompt template")
+            return left**right
+        if isinstance(left, str | list | tuple) or isinstance(right, str | list | tuple):
+            count = right if isinstance(left, str | list | tuple) else left
+            size = len(left if isinstance(left, str | list | tuple) else right)
+            if isinstance(count, int) and count * size > SIZE_LIMIT:
+                raise SecurityError(f"a template value over {SIZE_LIMIT:,} items")
+        return left * right
+
+
+def _bounded_range(*args: int) -> range:
+    numbers = range(*args)
+    left = _budget.get([RANGE_BUDGET])
+    left[0] -= len(numbers)
+    if left[0] < 0:
+        raise SecurityError(f"loops over range() past {RANGE_BUDGET:,} numbers in one render")
+    return numbers
+
+
+ENVIRONMENT = _BoundedSandbox(
     undefined=StrictUndefined,
     autoescape=False,
     trim_blocks=True,
     lstrip_blocks=True,
     keep_trailing_newline=False,
 )
+ENVIRONMENT.globals["range"] = _bounded_range
 
 
 class WordLimits(WorkspaceModel):
@@ -169,8 +205,12 @@ def compiled(source: str) -> Template:
 def render(prompt: PromptFile, variables: dict[str, Any]) -> RenderedPrompt:
     """Render both parts; raises jinja2 errors (checked up front by ``validate``)."""
     parts = prompt.sections
-    system = compiled(parts["system"][0]).render(variables)
-    user = compiled(parts["user"][0]).render(variables)
+    token = _budget.set([RANGE_BUDGET])  # one budget for the whole prompt
+    try:
+        system = compiled(parts["system"][0]).render(variables)
+        user = compiled(parts["user"][0]).render(variables)
+    finally:
+        _budget.reset(token)
     return RenderedPrompt(prompt, system.strip(), user.strip())
 
 
