@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from tests.factories import TEST_SECRET
 from tests.test_pipeline import MONDAY, world  # noqa: F401
+from tests.web_support import post_login
 
 from signalseq.clock import SimulatedClock
 from signalseq.delivery.unsubscribe import make_token
@@ -67,7 +68,7 @@ def test_a_worker_and_the_web_app_write_at_once_without_lock_errors(store, world
                     f"/u/{make_token(TEST_SECRET, contacts[4], 'ana@co-jp.com')}"
                 ).status_code
             )
-            statuses["login"].append(client.post("/login", data={"username": "nobody", "password": "x" * 12},
+            statuses["login"].append(post_login(client, data={"username": "nobody", "password": "x" * 12},
                                         follow_redirects=False).status_code)  # fmt: skip
     finally:
         stop.set()

@@ -21,6 +21,7 @@ from tests.drafting_support import GOOD_SUBJECT, job_for
 from tests.review_support import ALICE, pending, queue_world  # noqa: F401
 from tests.test_pipeline import world  # noqa: F401
 from tests.test_webhooks import SECRET, SIGNAL, WORKSPACE, post
+from tests.web_support import post_login
 
 from signalseq.settings import Settings
 from signalseq.web.app import create_app
@@ -99,7 +100,7 @@ def test_a_javascript_linkedin_url_is_never_a_link_on_the_tasks_page(store, tmp_
     from signalseq.clock import SimulatedClock
 
     with TestClient(create_app(settings, store.database, SimulatedClock(now))) as client:
-        client.post("/login", data={"username": "rita", "password": "a-long-password-123"})
+        post_login(client, data={"username": "rita", "password": "a-long-password-123"})
         page = client.get("/tasks")
     assert page.status_code == 200 and "Message Eve" in page.text
     assert 'href="javascript:' not in page.text
@@ -213,3 +214,27 @@ def test_nested_loops_in_a_prompt_template_are_refused_not_run(make_workspace, r
         result = run_cli("validate", root)  # a hang would meet pytest-timeout
         assert result.exit_code == 1 and "prompts/email-opener-funding.md" in result.output
         assert "past 10,000 numbers" in result.output or "over 10,000 items" in result.output
+
+
+def test_a_sign_in_form_posted_from_elsewhere_is_refused(store, tmp_path):
+    from signalseq.auth.service import add_user
+
+    with store.database.unit_of_work() as session:
+        add_user(
+            session, "rita", "a-long-password-123", "reviewer", datetime(2026, 11, 23, tzinfo=UTC)
+        )
+    (tmp_path / "workspace.yaml").write_text("name: t\n")
+    app = create_app(
+        Settings(_env_file=None, workspace=tmp_path, database_url=store.url), store.database
+    )
+    with TestClient(app, follow_redirects=False) as client:
+        forged = client.post("/login", data={"username": "rita", "password": "a-long-password-123"})
+        assert forged.status_code == 403 and "signalseq_session" not in forged.headers.get(
+            "set-cookie", ""
+        )
+        assert (
+            post_login(
+                client, data={"username": "rita", "password": "a-long-password-123"}
+            ).status_code
+            == 303
+        )

@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
-from tests.web_support import CHROMIUM, require_chromium, serve
+from tests.web_support import CHROMIUM, post_login, require_chromium, serve
 
 from signalseq.auth import service as users
 from signalseq.clock import SimulatedClock
@@ -200,7 +200,7 @@ def test_the_dashboard_charts_drills_down_and_takes_a_sentiment(store, scenario,
     app = create_app(settings, store.database, SimulatedClock(T0 + timedelta(days=10)))
     client = TestClient(app, follow_redirects=False)
     assert client.get("/dashboard").status_code == 303, "sign in first"
-    assert client.post("/login", data={"username": "rita", "password": PASSWORD}).status_code == 303
+    assert post_login(client, data={"username": "rita", "password": PASSWORD}).status_code == 303
     page = client.get("/dashboard?days=30")
     assert page.status_code == 200
     assert (

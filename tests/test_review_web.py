@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from tests.review_support import draft_of, pending, queue_world  # noqa: F401
 from tests.test_pipeline import world  # noqa: F401
+from tests.web_support import post_login
 
 from signalseq.auth import service as users
 from signalseq.clock import SimulatedClock
@@ -31,9 +32,7 @@ def app(store, queue_world):  # noqa: F811
 
 
 def sign_in(client: TestClient, user: str = "rita") -> str:
-    response = client.post(
-        "/login", data={"username": user, "password": PASSWORD, "next": "/queue"}
-    )
+    response = post_login(client, data={"username": user, "password": PASSWORD, "next": "/queue"})
     assert response.status_code == 303, response.text
     page = client.get("/queue")
     return re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
@@ -57,14 +56,14 @@ def test_a_logged_out_visitor_sees_nothing(app):
 
 def test_sign_in_sets_a_safe_cookie_and_never_redirects_off_site(app):
     client = TestClient(app, follow_redirects=False)
-    response = client.post(
-        "/login", data={"username": "rita", "password": PASSWORD, "next": "//evil.example/x"}
+    response = post_login(
+        client, data={"username": "rita", "password": PASSWORD, "next": "//evil.example/x"}
     )
     assert response.status_code == 303 and response.headers["location"] == "/queue"
     cookie = response.headers["set-cookie"].lower()
     assert "httponly" in cookie and "samesite=lax" in cookie and "secure" not in cookie
     https = TestClient(app, base_url="https://testserver", follow_redirects=False)
-    secure = https.post("/login", data={"username": "rita", "password": PASSWORD})
+    secure = post_login(https, data={"username": "rita", "password": PASSWORD})
     assert "secure" in secure.headers["set-cookie"].lower()
     page = client.get("/queue")
     assert page.status_code == 200
@@ -77,12 +76,10 @@ def test_failed_sign_ins_are_rate_limited(app):
     client = TestClient(app, follow_redirects=False)
     for _ in range(3):
         assert (
-            client.post(
-                "/login", data={"username": "rita", "password": "wrong password"}
-            ).status_code
+            post_login(client, data={"username": "rita", "password": "wrong password"}).status_code
             == 401
         )
-    blocked = client.post("/login", data={"username": "rita", "password": PASSWORD})
+    blocked = post_login(client, data={"username": "rita", "password": PASSWORD})
     assert blocked.status_code == 429 and int(blocked.headers["retry-after"]) > 0
     assert "Too many failed sign-ins" in blocked.text
 

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from tests import inbound_messages as m
 from tests.factories import TEST_SECRET
 from tests.test_pipeline import MONDAY, world  # noqa: F401
+from tests.web_support import post_login
 
 from signalseq.auth import service as users
 from signalseq.clock import SimulatedClock
@@ -99,7 +100,7 @@ def web(store, world):  # noqa: F811
 
 
 def sign_in(client, user="rita"):
-    response = client.post("/login", data={"username": user, "password": PASSWORD})
+    response = post_login(client, data={"username": user, "password": PASSWORD})
     assert response.status_code == 303
     page = client.get("/tasks")
     return page, re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import re
 import shutil
 import threading
 import time
@@ -39,3 +40,11 @@ def serve(app: FastAPI) -> Iterator[str]:
 def require_chromium() -> None:
     require(Path(CHROMIUM).exists(), f"Chromium not installed at {CHROMIUM}")
     require(importlib.util.find_spec("playwright") is not None, "playwright is not installed")
+
+
+def post_login(client, data=None, **options):  # type: ignore[no-untyped-def]
+    """Sign in as a browser does: the form (and its login_token cookie) first, then POST."""
+    form = client.get("/login")
+    token = re.search(r'name="login_token" value="([^"]+)"', form.text)
+    assert token, form.text[:500]
+    return client.post("/login", data={**(data or {}), "login_token": token.group(1)}, **options)

@@ -13,11 +13,21 @@ from signalseq.web.templating import page
 router = APIRouter(include_in_schema=False)
 
 
+def _form(request: Request, status_code: int = 200, **values: object) -> Response:
+    """The sign-in page with a fresh form token (and its cookie)."""
+    token_holder = Response()
+    token = security.login_form_token(request, token_holder)
+    response = page(request, "login.html", None, status_code=status_code, login_token=token,
+                    **values)  # fmt: skip
+    response.headers.append("set-cookie", token_holder.headers["set-cookie"])
+    return response
+
+
 @router.get("/login")
 def login_form(request: Request, next: str = "/queue") -> Response:
     if security.current_viewer(request) is not None:
         return RedirectResponse(security.safe_next(next), status_code=303)
-    return page(request, "login.html", None, next=security.safe_next(next))
+    return _form(request, next=security.safe_next(next))
 
 
 @router.post("/login")
@@ -26,18 +36,20 @@ def login(
     username: str = Form(""),
     password: str = Form(""),
     next: str = Form("/queue"),
+    login_token: str = Form(""),
 ) -> Response:
     state = security.app_state(request)
     now = state.clock.now()
     name = username.strip().lower()
+    if not security.login_form_valid(request, login_token):
+        return _form(request, 403, next=security.safe_next(next), username=name,
+                     error="The sign-in form expired or came from elsewhere: sign in again.")  # fmt: skip
     keys = [f"user:{name}", f"addr:{request.client.host if request.client else '?'}"]
     wait = state.login_limiter.wait(keys, now)
     if wait:
-        refused = page(
+        refused = _form(
             request,
-            "login.html",
-            None,
-            status_code=429,
+            429,
             next=security.safe_next(next),
             username=name,
             error=f"Too many failed sign-ins. Try again in {wait} seconds.",
@@ -50,11 +62,9 @@ def login(
             token = service.start_session(session, user, now, state.settings.session_hours)
     except AuthenticationFailed as exc:
         state.login_limiter.failed(keys, now)
-        return page(
+        return _form(
             request,
-            "login.html",
-            None,
-            status_code=401,
+            401,
             next=security.safe_next(next),
             username=name,
             error=str(exc).capitalize() + ".",

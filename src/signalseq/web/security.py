@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+import secrets
 from dataclasses import dataclass
 from urllib.parse import quote
 
@@ -87,6 +88,23 @@ def safe_next(target: str | None) -> str:
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
         return "/queue"
     return target
+
+
+LOGIN_COOKIE = "signalseq_login"
+
+
+def login_form_token(request: Request, response: Response) -> str:
+    """A fresh token for the sign-in form, also set as a cookie: a form posted from
+    another site cannot know it (login CSRF: signing someone into the attacker's account)."""
+    token = secrets.token_urlsafe(32)
+    response.set_cookie(LOGIN_COOKIE, token, max_age=3600, httponly=True, samesite="strict",
+                        secure=request.url.scheme == "https", path="/login")  # fmt: skip
+    return token
+
+
+def login_form_valid(request: Request, posted: str) -> bool:
+    expected = request.cookies.get(LOGIN_COOKIE, "")
+    return bool(expected) and hmac.compare_digest(expected, posted)
 
 
 def set_session_cookie(request: Request, response: Response, token: str, hours: float) -> None:
