@@ -21,7 +21,7 @@ from signalseq.clock import SimulatedClock
 from signalseq.deadletters.models import DeadLetter
 from signalseq.delivery.unsubscribe import make_token
 from signalseq.enrollments.engagement import record_event
-from signalseq.enrollments.models import Enrollment, Touch
+from signalseq.enrollments.models import EngagementEvent, Enrollment, Touch
 from signalseq.pipeline.simulate import simulate
 from signalseq.policy.models import SuppressionEntry
 from signalseq.rules.watcher import RulesWatcher
@@ -147,6 +147,11 @@ def test_one_click_unsubscribe_needs_no_login_and_is_idempotent(store, web):
         done = client.post(f"/u/{token}", data={"List-Unsubscribe": "One-Click"})
         assert done.status_code == 200 and "You are unsubscribed" in done.text
     assert suppressed() == 1
+    with store.database.unit_of_work(read_only=True) as session:
+        clicks = session.scalar(
+            select(func.count()).where(EngagementEvent.source == "unsubscribe link")
+        )
+    assert clicks == 1, "a second click records nothing more"
     with store.database.unit_of_work(read_only=True) as session:
         enrollment = session.get(Enrollment, ids[0])
         unsent = session.scalar(

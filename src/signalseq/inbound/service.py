@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from sqlalchemy import select
@@ -23,7 +24,7 @@ from signalseq.crm.models import Contact
 from signalseq.deadletters import repository as deadletters
 from signalseq.delivery import throttle
 from signalseq.delivery.models import SoftBounce
-from signalseq.delivery.unsubscribe import find_token
+from signalseq.delivery.unsubscribe import contact_addresses, find_token
 from signalseq.enrollments.engagement import record_event
 from signalseq.enrollments.models import Enrollment, Touch
 from signalseq.enrollments.scheduling import contact_calendar
@@ -100,7 +101,8 @@ def process(
     )
     if seen is not None:
         return Processed(seen.message_id, seen.classification, seen.effect, seen.contact_id, True)
-    token = find_token(settings.secret, inbound.subject)
+    addresses = partial(contact_addresses, session)
+    token = find_token(settings.secret, inbound.subject, addresses)
     found = classify(inbound, own=settings.own_addresses, token=token is not None)
     match = _match(session, inbound, found, settings)
     effect = _apply(session, inbound, found, match, settings, source, mailbox_id, now)
@@ -155,7 +157,7 @@ def _match(
             contact = session.get(Contact, enrollment.contact_id) if enrollment else None
             return Match(contact, touch.enrollment_id, touch, "thread")
     if found.kind == "unsubscribe":
-        token = find_token(settings.secret, inbound.subject)
+        token = find_token(settings.secret, inbound.subject, partial(contact_addresses, session))
         if token is not None:
             return Match(session.get(Contact, token.contact_id), None, None, "token")
     if found.kind in REPORTS:

@@ -4,6 +4,7 @@ replays refused), and the public one-click unsubscribe endpoint (RFC 8058)."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from fastapi import APIRouter, Header, Request
@@ -12,7 +13,7 @@ from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from signalseq.crm.models import Contact
-from signalseq.delivery.unsubscribe import read_token
+from signalseq.delivery.unsubscribe import contact_addresses, read_token
 from signalseq.enrollments.engagement import record_event
 from signalseq.errors import NotFoundError
 from signalseq.inbound import runner
@@ -166,17 +167,22 @@ def _unsubscribe_page(request: Request, token: str, done: bool, address: str) ->
 @router.get("/u/{token}", include_in_schema=False)
 def unsubscribe_form(request: Request, token: str) -> Response:
     """A confirmation page; changes nothing (link scanners open every link)."""
-    found = read_token(_state(request).settings.resolved_secret_key, token)
+    state = _state(request)
+    with state.database.unit_of_work(read_only=True) as session:
+        found = read_token(state.settings.resolved_secret_key, token,
+                           partial(contact_addresses, session))  # fmt: skip
     return _unsubscribe_page(request, token, False, found.address)
 
 
 def _unsubscribe(state: AppState, token: str) -> str:
-    found = read_token(state.settings.resolved_secret_key, token)
     now = state.clock.now()
     with state.database.unit_of_work() as session:
+        found = read_token(state.settings.resolved_secret_key, token,
+                           partial(contact_addresses, session))  # fmt: skip
+        again = suppression.recorded(session, found.address, None) is not None
         suppression.add(session, "address", found.address, "unsubscribed (link)", now)
         contact = session.get(Contact, found.contact_id)
-        if contact is not None:
+        if contact is not None and not again:  # a second click records nothing more
             record_event(
                 session, kind="unsubscribed", at=now, contact_id=contact.id,
                 source="unsubscribe link", detail={"address": found.address},
