@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 from tests.factories import enroll, outbox_delivery
 
 from signalseq.clock import SimulatedClock, ensure_utc
+from signalseq.crm.models import Contact
 from signalseq.delivery.outbox import OutboxTransport
 from signalseq.enrollments.engagement import record_event
 from signalseq.enrollments.models import Enrollment, Touch, Transition
@@ -508,3 +509,42 @@ def test_a_reply_recorded_mid_tick_wins_over_the_send(store, world):
         row = enrollment(store, enrollment_id)
         assert (row.state, row.exit_reason) == ("exited", "replied")
         assert {t[2] for t in touches(store, enrollment_id)} == {"cancelled"}
+
+
+def test_an_address_changed_between_reserve_and_send_is_not_written_to(store, world):
+    """The message is built with the address of the moment it was reserved; if the
+    contact's address changes before the send (a job change, a correction), the built
+    message is not sent to the old one."""
+    root, ids, outbox = world
+
+    class AddressChangesMidSend(Pipeline):
+        def _send_reserved(self, ctx, report):
+            if self._after_commit:
+                with store.database.unit_of_work() as session:
+                    for reserved in self._after_commit:
+                        touch = session.get(Touch, reserved.touch_id)
+                        enrollment = session.get(Enrollment, touch.enrollment_id)
+                        contact = session.get(Contact, enrollment.contact_id)
+                        contact.email = contact.email.replace("ana@", "ana.new@")
+            return super()._send_reserved(ctx, report)
+
+    clock = SimulatedClock(datetime(2026, 11, 23, 14, 0, tzinfo=UTC))
+    pipeline = make_pipeline(
+        store, root, clock, outbox_delivery(outbox), kind=AddressChangesMidSend
+    )
+    for _ in range(4):
+        pipeline.tick()
+        clock.advance(timedelta(minutes=30))
+    sent_to = [
+        line
+        for path in outbox.glob("*.eml")
+        for line in path.read_bytes().split(b"\r\n\r\n", 1)[0].split(b"\r\n")
+        if line.startswith(b"To:")
+    ]
+    assert sent_to, "the email went out, rebuilt for the new address"
+    assert all(b"<ana.new@" in line for line in sent_to), sent_to
+    with store.database.unit_of_work() as session:
+        causes = session.scalars(
+            select(Transition.cause).where(Transition.to_state == "needs_address")
+        ).all()
+    assert any("is no longer the contact's address" in c for c in causes)

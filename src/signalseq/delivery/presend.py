@@ -50,10 +50,12 @@ def check(
     now: datetime,
     *,
     sending: tuple[str | None, str] | None = None,
+    recipient: str | None = None,
 ) -> Refusal | None:
     """Why the touch must not go out now, or None. A stop is applied here (the
     enrollment exits); the caller moves the touch for the other refusals. ``sending``
-    is the subject and body about to go out, when they are already built."""
+    is the subject and body about to go out and ``recipient`` its To address, when the
+    message is already built."""
     if enrollment.state != "active":
         return Refusal(STOPPED, f"enrollment {enrollment.state} at send")
     stops = engagement.pending_stops(session, contact.id)
@@ -66,7 +68,7 @@ def check(
         lifecycle.exit_enrollment(session, enrollment, "suppressed", now, cause)
         return Refusal(STOPPED, cause)
     if touch.channel == "email":
-        problem = address_problem(session, contact)
+        problem = address_problem(session, contact, recipient)
         if problem is not None:
             return Refusal(NO_ADDRESS, problem)
     if draft is None:
@@ -80,22 +82,25 @@ def check(
     return None
 
 
-def address_problem(session: Session, contact: Contact) -> str | None:
+def address_problem(session: Session, contact: Contact, recipient: str | None = None) -> str | None:
     """Why the contact's address must not be written to now, or None. The last line
     against a mover's old mailbox: the recipient's domain must be the current employer's
     (or an address the person gave as their own), never a former employer's."""
-    if not contact.email:
+    address = recipient or contact.email
+    if not address:
         return "needs an address: none at the current employer we have reason to believe"
+    if recipient is not None and recipient.lower() != (contact.email or "").lower():
+        return f"needs an address: {recipient} is no longer the contact's address"
     if contact.email_source == UNDELIVERABLE:
-        return f"needs an address: {contact.email} is undeliverable (its domain takes no mail)"
+        return f"needs an address: {address} is undeliverable (its domain takes no mail)"
     if contact.email_source == "personal":
         return None
-    host = contact.email.rsplit("@", 1)[-1].lower()
+    host = address.rsplit("@", 1)[-1].lower()
     current, former = employments.allowed_domains(session, contact)
-    if any(at_domain(contact.email, domain) for domain in former) and not any(
-        at_domain(contact.email, domain) for domain in current
+    if any(at_domain(address, domain) for domain in former) and not any(
+        at_domain(address, domain) for domain in current
     ):
-        return f"needs an address: {contact.email} is at a former employer"
-    if current and not any(at_domain(contact.email, domain) for domain in current):
+        return f"needs an address: {address} is at a former employer"
+    if current and not any(at_domain(address, domain) for domain in current):
         return f"needs an address: {host} is not the current employer's domain ({', '.join(sorted(current))})"
     return None

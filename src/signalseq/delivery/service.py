@@ -246,6 +246,7 @@ def send_reserved(
     refused = presend.check(
         session, touch, enrollment, contact, account, draft, policy,
         reserved.window_close, now, sending=(letter.subject, letter.body),
+        recipient=letter.to_address,
     )  # fmt: skip
     if refused is not None:
         throttle.give_back(session, reserved.mailbox.id)
