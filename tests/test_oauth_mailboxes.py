@@ -9,6 +9,7 @@ import os
 import re
 import subprocess
 import sys
+from contextlib import contextmanager
 from datetime import timedelta
 
 import httpx
@@ -73,18 +74,26 @@ def send_day(store, root, tmp_path, days=1, start=MONDAY):
              outbox=tmp_path / "unused", delivery=delivery)  # fmt: skip
 
 
-def test_a_google_style_mailbox_connects_by_redirect_sends_reads_refreshes_and_is_revoked(
-    store, make_workspace, tmp_path, monkeypatch
-):
-    monkeypatch.setenv("SIGNALSEQ_SECRET_KEY", TEST_SECRET)
+@contextmanager
+def oauth_world(make_workspace, provider: str):  # type: ignore[no-untyped-def]
+    """The OAuth2 server, aiosmtpd taking its live tokens, Dovecot asking it, and a
+    workspace whose mailbox signs in with ``provider``'s flow against them."""
     with oauth_server() as auth, SmtpServer(OAuthSmtpHandler()) as smtp, \
             dovecot_oauth(f"{auth.url}/introspect") as imap:  # fmt: skip
         smtp.handler.live = auth.access
         root = make_workspace({
             "workspace.yaml": "name: t\ndefault_timezone: America/New_York\n",
             "rules/sequences/threaded.yaml": THREADED,
-            "delivery/mailboxes.yaml": mailbox_file("google", auth.url, smtp.port, imap.port),
+            "delivery/mailboxes.yaml": mailbox_file(provider, auth.url, smtp.port, imap.port),
         })  # fmt: skip
+        yield auth, smtp, imap, root
+
+
+def test_a_google_style_mailbox_connects_by_redirect_sends_reads_refreshes_and_is_revoked(
+    store, make_workspace, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("SIGNALSEQ_SECRET_KEY", TEST_SECRET)
+    with oauth_world(make_workspace, "google") as (auth, smtp, imap, root):
         done = connect(root, store, browser=True)
         assert done.returncode == 0, done.stderr
         assert "mailbox sales connected" in done.stdout and auth.grants == ["authorization_code"]
@@ -128,14 +137,7 @@ def test_a_microsoft_style_mailbox_connects_with_a_device_code_and_sends(
     store, make_workspace, tmp_path, monkeypatch
 ):
     monkeypatch.setenv("SIGNALSEQ_SECRET_KEY", TEST_SECRET)
-    with oauth_server() as auth, SmtpServer(OAuthSmtpHandler()) as smtp, \
-            dovecot_oauth(f"{auth.url}/introspect") as imap:  # fmt: skip
-        smtp.handler.live = auth.access
-        root = make_workspace({
-            "workspace.yaml": "name: t\ndefault_timezone: America/New_York\n",
-            "rules/sequences/threaded.yaml": THREADED,
-            "delivery/mailboxes.yaml": mailbox_file("microsoft", auth.url, smtp.port, imap.port),
-        })  # fmt: skip
+    with oauth_world(make_workspace, "microsoft") as (auth, smtp, imap, root):
         done = connect(root, store, browser=False)
         assert done.returncode == 0, done.stderr
         assert "ABCD-EFGH" in done.stderr, "the person is shown the code to enter"
