@@ -81,7 +81,7 @@ def test_failed_sign_ins_are_rate_limited(app):
         )
     blocked = post_login(client, data={"username": "rita", "password": PASSWORD})
     assert blocked.status_code == 429 and int(blocked.headers["retry-after"]) > 0
-    assert "Too many failed sign-ins" in blocked.text
+    assert "Too many sign-in attempts" in blocked.text
 
 
 def test_the_queue_page_shows_counts_filters_and_sla(app, store):

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import importlib.util
+import os
 import re
 import shutil
+import subprocess
+import sys
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -12,6 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import uvicorn
+import httpx
 from fastapi import FastAPI
 from tests.conftest import require
 from tests.mail_servers import free_port
@@ -35,6 +40,40 @@ def serve(app: FastAPI) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+@contextmanager
+def serve_process(env: dict[str, str]) -> Iterator[str]:
+    """``signalseq serve`` as a user runs it, in its own process; yields the base URL."""
+    port = free_port()
+    log = tempfile.TemporaryFile()
+    child = subprocess.Popen(
+        [sys.executable, "-m", "signalseq", "serve", "--port", str(port)],
+        env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=log,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if child.poll() is not None:
+                log.seek(0)
+                raise AssertionError(f"signalseq serve exited: {log.read().decode()[-2000:]}")
+            try:
+                httpx.get(f"{base}/login", timeout=1)
+                break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        else:
+            raise AssertionError("signalseq serve did not start")
+        yield base
+    finally:
+        child.terminate()
+        try:
+            child.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
+        log.close()
 
 
 def require_chromium() -> None:

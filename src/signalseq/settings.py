@@ -119,8 +119,21 @@ class Settings(BaseSettings):
         default=5,
         ge=1,
         le=100,
-        description="Failed sign-ins allowed per user name and per address in 15 minutes "
-        "before the login form answers 429.",
+        description="Sign-in attempts allowed per user name in 15 minutes before the "
+        "login form answers 429 (a successful sign-in resets the count).",
+    )
+    login_attempts_per_address: int = Field(
+        default=20,
+        ge=1,
+        le=10_000,
+        description="Sign-in attempts allowed per client address in 15 minutes, whatever "
+        "the user name, before the login form answers 429.",
+    )
+    trusted_proxies: str | None = Field(
+        default=None,
+        description="Comma-separated addresses of reverse proxies whose X-Forwarded-For "
+        "and X-Forwarded-Proto `serve` believes (e.g. `127.0.0.1`). Unset: those headers "
+        "are ignored and the client is the connecting address.",
     )
     worker_poll_seconds: float = Field(
         default=30.0, gt=0, le=3600, description="Seconds a worker waits between ticks."

@@ -22,4 +22,12 @@ def register(app: typer.Typer) -> None:
         cli = state(ctx)
         application = create_app(cli.settings, cli.database, cli.clock)
         cli.err.print(f"signalseq serving on http://{host}:{port} (API docs at /docs)")
-        uvicorn.run(application, host=host, port=port, log_level=cli.settings.log_level.lower())
+        proxies = cli.settings.trusted_proxies
+        uvicorn.run(
+            application,
+            host=host,
+            port=port,
+            log_level=cli.settings.log_level.lower(),
+            proxy_headers=bool(proxies),  # never believe X-Forwarded-For unless configured
+            forwarded_allow_ips=proxies or "",
+        )

@@ -84,12 +84,14 @@ def receive(
     signature: str | None,
     body: bytes,
     tolerance_seconds: int,
+    keep_refusal: webhooks.KeepRefusal | None = None,
 ) -> IntakeResult:
     label = f"webhook:{(source or 'unknown')[:100]}"
     try:
         connector = _connector(workspace, route, source)
     except webhooks.SignatureRejected as exc:  # no source header
-        webhooks.dead_letter_request(database, label, body, str(exc), clock.now(), signed=False)
+        webhooks.dead_letter_request(database, label, body, str(exc), clock.now(), signed=False,
+                                     keep_refusal=keep_refusal)  # fmt: skip
         raise
     webhooks.authenticate(
         database,
@@ -101,6 +103,7 @@ def receive(
         body=body,
         now=clock.now(),
         tolerance_seconds=tolerance_seconds,
+        keep_refusal=keep_refusal,
     )
     try:
         payload = jsontext.loads(body)

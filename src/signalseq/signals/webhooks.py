@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import os
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
@@ -20,6 +22,11 @@ from signalseq.deadletters import repository as deadletters
 from signalseq.errors import ConfigError, SignalseqError
 from signalseq.signals.models import WebhookReceipt
 from signalseq.store.db import Database
+
+log = logging.getLogger(__name__)
+
+KeepRefusal = Callable[[], bool]
+"""Asked before an unauthenticated refusal is stored: False past the sender's budget."""
 
 
 class SignatureRejected(SignalseqError):
@@ -97,9 +104,14 @@ def dead_letter_request(
     now: datetime,
     *,
     signed: bool = True,
+    keep_refusal: KeepRefusal | None = None,
 ) -> None:
     """Keep a refused request's body with the reason (its own unit of work: the
-    request's own work is rolled back); of an unauthenticated one, a bounded prefix."""
+    request's own work is rolled back); of an unauthenticated one, a bounded prefix,
+    and only while its sender is within ``keep_refusal``'s budget."""
+    if not signed and keep_refusal is not None and not keep_refusal():
+        log.warning("refused %s request not kept (sender past its dead-letter budget)", source)
+        return
     kept = body[: RAW_KEPT if signed else UNSIGNED_KEPT]
     with database.unit_of_work() as session:
         deadletters.record(
@@ -123,9 +135,10 @@ def authenticate(
     body: bytes,
     now: datetime,
     tolerance_seconds: int,
+    keep_refusal: KeepRefusal | None = None,
 ) -> None:
     """Verify the signature and refuse a replay; a refusal is dead-lettered under
-    ``label`` and raised."""
+    ``label`` (within ``keep_refusal``'s budget) and raised."""
     try:
         verify(
             secret=secret,
@@ -144,5 +157,7 @@ def authenticate(
                 tolerance_seconds=tolerance_seconds,
             )
     except SignatureRejected as exc:
-        dead_letter_request(database, label, body, str(exc), now, signed=False)
+        dead_letter_request(
+            database, label, body, str(exc), now, signed=False, keep_refusal=keep_refusal
+        )
         raise

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
@@ -31,7 +33,7 @@ def login_form(request: Request, next: str = "/queue") -> Response:
 
 
 @router.post("/login")
-def login(
+async def login(
     request: Request,
     username: str = Form(""),
     password: str = Form(""),
@@ -41,36 +43,28 @@ def login(
     state = security.app_state(request)
     now = state.clock.now()
     name = username.strip().lower()
+    target = security.safe_next(next)
     if not security.login_form_valid(request, login_token):
-        return _form(request, 403, next=security.safe_next(next), username=name,
+        return _form(request, 403, next=target, username=name,
                      error="The sign-in form expired or came from elsewhere: sign in again.")  # fmt: skip
-    keys = [f"user:{name}", f"addr:{request.client.host if request.client else '?'}"]
-    wait = state.login_limiter.wait(keys, now)
+    wait = state.login_limiter.reserve(name, security.client_address(request))
     if wait:
-        refused = _form(
-            request,
-            429,
-            next=security.safe_next(next),
-            username=name,
-            error=f"Too many failed sign-ins. Try again in {wait} seconds.",
-        )
+        refused = _form(request, 429, next=target, username=name,
+                        error=f"Too many sign-in attempts. Try again in {wait} seconds.")  # fmt: skip
         refused.headers["Retry-After"] = str(wait)
         return refused
-    try:
+
+    def check() -> str:
         with state.database.unit_of_work() as session:
             user = service.authenticate(session, name, password, now)
-            token = service.start_session(session, user, now, state.settings.session_hours)
+            return service.start_session(session, user, now, state.settings.session_hours)
+
+    try:
+        token = await asyncio.get_running_loop().run_in_executor(state.password_checks, check)
     except AuthenticationFailed as exc:
-        state.login_limiter.failed(keys, now)
-        return _form(
-            request,
-            401,
-            next=security.safe_next(next),
-            username=name,
-            error=str(exc).capitalize() + ".",
-        )
-    state.login_limiter.succeeded(keys[0])
-    response = RedirectResponse(security.safe_next(next), status_code=303)
+        return _form(request, 401, next=target, username=name, error=str(exc).capitalize() + ".")
+    state.login_limiter.succeeded(name)
+    response = RedirectResponse(target, status_code=303)
     security.set_session_cookie(request, response, token, state.settings.session_hours)
     return response
 

@@ -22,6 +22,7 @@ from signalseq.inbound.service import process
 from signalseq.policy import suppression
 from signalseq.signals import webhooks
 from signalseq.web.intake import _body
+from signalseq.web.security import client_address
 from signalseq.web.state import AppState
 from signalseq.web.templating import templates
 
@@ -49,7 +50,18 @@ def _state(request: Request) -> AppState:
     return state
 
 
-def _verified(state: AppState, body: bytes, timestamp: str | None, signature: str | None) -> None:
+async def _verify(
+    request: Request, state: AppState, body: bytes, timestamp: str | None, signature: str | None
+) -> None:
+    """The signature, checked off the event loop; an unsigned refusal is kept as a dead
+    letter within its sender's budget."""
+    client = client_address(request)
+    await run_in_threadpool(_verified, state, client, body, timestamp, signature)
+
+
+def _verified(
+    state: AppState, client: str, body: bytes, timestamp: str | None, signature: str | None
+) -> None:
     secret = state.settings.inbound_webhook_secret
     if secret is None:
         raise NotFoundError("inbound webhooks are off: set SIGNALSEQ_INBOUND_WEBHOOK_SECRET")
@@ -63,6 +75,7 @@ def _verified(state: AppState, body: bytes, timestamp: str | None, signature: st
         body=body,
         now=state.clock.now(),
         tolerance_seconds=state.settings.webhook_tolerance_seconds,
+        keep_refusal=lambda: state.refusals.allows(client),
     )
 
 
@@ -116,7 +129,7 @@ async def post_email(
 ) -> InboundResult:
     state = _state(request)
     body = await _body(request, state.settings.webhook_max_bytes)
-    await run_in_threadpool(_verified, state, body, x_signalseq_timestamp, x_signalseq_signature)
+    await _verify(request, state, body, x_signalseq_timestamp, x_signalseq_signature)
     return await run_in_threadpool(_receive_email, state, body)
 
 
@@ -154,7 +167,7 @@ async def post_event(
 ) -> EventResult:
     state = _state(request)
     body = await _body(request, state.settings.webhook_max_bytes)
-    await run_in_threadpool(_verified, state, body, x_signalseq_timestamp, x_signalseq_signature)
+    await _verify(request, state, body, x_signalseq_timestamp, x_signalseq_signature)
     return await run_in_threadpool(_receive_event, state, body)
 
 

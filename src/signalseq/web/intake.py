@@ -10,6 +10,7 @@ from starlette.concurrency import run_in_threadpool
 
 from signalseq.errors import SignalseqError
 from signalseq.signals import intake
+from signalseq.web.security import client_address
 from signalseq.web.state import AppState
 
 router = APIRouter(prefix="/api/v1", tags=["intake"])
@@ -60,6 +61,7 @@ async def _receive(
 ) -> IntakeResponse:
     state: AppState = request.app.state.signalseq
     body = await _body(request, state.settings.webhook_max_bytes)
+    client = client_address(request)
     result = await run_in_threadpool(
         intake.receive,
         state.database,
@@ -71,6 +73,7 @@ async def _receive(
         signature=signature,
         body=body,
         tolerance_seconds=state.settings.webhook_tolerance_seconds,
+        keep_refusal=lambda: state.refusals.allows(client),
     )
     return IntakeResponse(
         accepted=result.accepted,

@@ -1,41 +1,51 @@
-"""The login rate limit."""
+"""Throttles of the web app: sign-in attempts, and the dead letters unauthenticated
+requests may write. Moving windows from the `limits` library, in memory: each
+``serve`` process counts its own. They run on the wall clock (the library's own time
+base), never on a simulated one: a throttle protects the running process."""
 
 from __future__ import annotations
 
-import threading
-from collections import defaultdict, deque
-from datetime import datetime, timedelta
+import math
+import time
 
-LIMIT_WINDOW = timedelta(minutes=15)
+from limits import RateLimitItemPerMinute
+from limits.storage import MemoryStorage
+from limits.strategies import MovingWindowRateLimiter
+
+LOGIN_WINDOW_MINUTES = 15
+REFUSALS_KEPT_PER_MINUTE = 20
 
 
 class LoginLimiter:
-    """Failed sign-ins per user name and per client address in a sliding window; past
-    the limit the form answers 429 until the oldest failure ages out. In memory: each
-    ``serve`` process counts its own."""
+    """Sign-in attempts per user name and per client address. An attempt is counted
+    *before* the password is checked, atomically, so parallel attempts cannot all pass
+    the check; a successful sign-in clears its user name's count."""
 
-    def __init__(self, attempts: int):
-        self.attempts = attempts
-        self._failures: dict[str, deque[datetime]] = defaultdict(deque)
-        self._lock = threading.Lock()
+    def __init__(self, per_user: int, per_address: int):
+        self._limiter = MovingWindowRateLimiter(MemoryStorage())
+        self._user = RateLimitItemPerMinute(per_user, LOGIN_WINDOW_MINUTES)
+        self._address = RateLimitItemPerMinute(per_address, LOGIN_WINDOW_MINUTES)
 
-    def wait(self, keys: list[str], now: datetime) -> int:
-        """Seconds before another try is allowed (0: now)."""
-        with self._lock:
-            waits = [0]
-            for key in keys:
-                failures = self._failures[key]
-                while failures and failures[0] <= now - LIMIT_WINDOW:
-                    failures.popleft()
-                if len(failures) >= self.attempts:
-                    waits.append(int((failures[0] + LIMIT_WINDOW - now).total_seconds()) + 1)
-            return max(waits)
+    def reserve(self, user: str, address: str) -> int:
+        """Count one attempt; seconds to wait when over a limit (0: check it now)."""
+        for item, key in ((self._address, f"addr:{address}"), (self._user, f"user:{user}")):
+            if not self._limiter.hit(item, "login", key):
+                reset = self._limiter.get_window_stats(item, "login", key).reset_time
+                return max(1, math.ceil(reset - time.time()))  # the library's epoch seconds
+        return 0
 
-    def failed(self, keys: list[str], now: datetime) -> None:
-        with self._lock:
-            for key in keys:
-                self._failures[key].append(now)
+    def succeeded(self, user: str) -> None:
+        self._limiter.clear(self._user, "login", f"user:{user}")
 
-    def succeeded(self, username_key: str) -> None:
-        with self._lock:
-            self._failures.pop(username_key, None)
+
+class RefusalBudget:
+    """How many refused, unauthenticated requests per client address are kept as
+    dead letters a minute; past it a refusal is answered but not stored (a flood
+    cannot fill the store)."""
+
+    def __init__(self, per_minute: int = REFUSALS_KEPT_PER_MINUTE):
+        self._limiter = MovingWindowRateLimiter(MemoryStorage())
+        self._item = RateLimitItemPerMinute(per_minute, 1)
+
+    def allows(self, address: str) -> bool:
+        return self._limiter.hit(self._item, "refused", address)

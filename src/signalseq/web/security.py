@@ -90,6 +90,13 @@ def safe_next(target: str | None) -> str:
     return target
 
 
+def client_address(request: Request) -> str:
+    """Who is asking: the connecting address (X-Forwarded-For only counts when `serve`
+    was told to trust the proxy, SIGNALSEQ_TRUSTED_PROXIES, and then uvicorn has
+    already put the forwarded address here)."""
+    return request.client.host if request.client else "?"
+
+
 LOGIN_COOKIE = "signalseq_login"
 
 

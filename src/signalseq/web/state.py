@@ -1,10 +1,11 @@
 """What the web app holds: settings, the store, the clock, and the workspace, reloaded
 when its files change (so editing connectors/*.yaml, prompts/ or review/policy.yaml
-needs no restart), and the login rate limiter."""
+needs no restart), the throttles, and the few threads that check passwords."""
 
 from __future__ import annotations
 
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from signalseq.clock import Clock
@@ -12,8 +13,10 @@ from signalseq.errors import ValidationFailed
 from signalseq.rules.watcher import LoadedRules, RulesWatcher
 from signalseq.settings import Settings
 from signalseq.store.db import Database
-from signalseq.web.limiter import LoginLimiter
+from signalseq.web.limiter import LoginLimiter, RefusalBudget
 from signalseq.workspace.loader import Workspace, load_workspace
+
+PASSWORD_THREADS = 2
 
 
 @dataclass
@@ -26,10 +29,17 @@ class AppState:
     _stamp: tuple[tuple[str, float], ...] = ()
     _lock: threading.Lock = field(default_factory=threading.Lock)
     login_limiter: LoginLimiter = field(init=False)
+    refusals: RefusalBudget = field(default_factory=RefusalBudget)
+    password_checks: ThreadPoolExecutor = field(init=False)
     _watcher: RulesWatcher | None = None
 
     def __post_init__(self) -> None:
-        self.login_limiter = LoginLimiter(self.settings.login_attempts)
+        self.login_limiter = LoginLimiter(
+            self.settings.login_attempts, self.settings.login_attempts_per_address
+        )
+        # argon2 is slow by design: a burst of sign-ins waits here, never in the
+        # shared request pool that serves signed-in pages
+        self.password_checks = ThreadPoolExecutor(PASSWORD_THREADS, "signalseq-password")
 
     def rules(self) -> LoadedRules:
         """Rules, sequences and prompts (reloaded when their files change)."""
