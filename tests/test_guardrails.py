@@ -116,3 +116,12 @@ def test_the_offline_drafter_varies_by_contact_and_by_step() -> None:
                                      "Series A\\nand more", "Series A\x00"])  # fmt: skip
 def test_a_subject_with_a_line_break_fails(subject: str) -> None:
     assert "subject_one_line" in failures(subject, GOOD_BODY)
+
+
+def test_grounding_catches_planted_hallucinations_and_passes_faithful_paraphrases() -> None:
+    from tests.grounding_suite import score
+
+    result = score()
+    assert sum(result.planted.values()) >= 80 and sum(result.faithful.values()) >= 80
+    assert result.recall >= 0.95, "\n".join(result.errors)
+    assert result.false_positives <= 0.03, "\n".join(result.errors)

@@ -14,9 +14,10 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
 
-import uvicorn
 import httpx
+import uvicorn
 from fastapi import FastAPI
 from tests.conftest import require
 from tests.mail_servers import free_port
@@ -46,34 +47,36 @@ def serve(app: FastAPI) -> Iterator[str]:
 def serve_process(env: dict[str, str]) -> Iterator[str]:
     """``signalseq serve`` as a user runs it, in its own process; yields the base URL."""
     port = free_port()
-    log = tempfile.TemporaryFile()
-    child = subprocess.Popen(
-        [sys.executable, "-m", "signalseq", "serve", "--port", str(port)],
-        env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=log,
-    )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if child.poll() is not None:
-                log.seek(0)
-                raise AssertionError(f"signalseq serve exited: {log.read().decode()[-2000:]}")
-            try:
-                httpx.get(f"{base}/login", timeout=1)
-                break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        else:
-            raise AssertionError("signalseq serve did not start")
-        yield base
-    finally:
-        child.terminate()
+    with tempfile.TemporaryFile() as log:
+        child = subprocess.Popen(
+            [sys.executable, "-m", "signalseq", "serve", "--port", str(port)],
+            env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=log,
+        )  # fmt: skip
         try:
-            child.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            child.kill()
-            child.wait()
-        log.close()
+            _wait_until_serving(child, base, log)
+            yield base
+        finally:
+            child.terminate()
+            try:
+                child.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait()
+
+
+def _wait_until_serving(child: subprocess.Popen[bytes], base: str, log: IO[bytes]) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if child.poll() is not None:
+            log.seek(0)
+            raise AssertionError(f"signalseq serve exited: {log.read().decode()[-2000:]}")
+        try:
+            httpx.get(f"{base}/login", timeout=1)
+            return
+        except httpx.TransportError:
+            time.sleep(0.1)
+    raise AssertionError("signalseq serve did not start")
 
 
 def require_chromium() -> None:

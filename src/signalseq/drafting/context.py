@@ -3,14 +3,13 @@
 Text that came from outside — feed headlines, page titles, job titles, investor names —
 is kept as :class:`Untrusted`; the prompt sees it fenced in ``<data>`` tags and labelled,
 so an instruction hidden in a headline is read as a fact about the prospect, not obeyed.
-The same context is the grounding corpus: every number and name in a draft must appear
-in it or in the sender profile.
+The same context holds the facts a draft is grounded in (``grounding.facts_of``).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -214,26 +213,6 @@ class ResearchContext:
             self.data, lambda v: str(v) if isinstance(v, Untrusted) else v
         )
         return plain
-
-    def grounding_texts(self) -> tuple[str, str]:
-        """The sender profile's text (the same for every draft) and this touch's."""
-        own = {k: v for k, v in self.data.items() if k != "sender"}
-        return _text(self.data["sender"]), _text(own)
-
-
-def _text(value: Any) -> str:
-    return "\n".join(str(v) for v in _leaves(value) if v is not None)
-
-
-def _leaves(value: Any) -> Iterator[Any]:
-    if isinstance(value, dict):
-        for item in value.values():
-            yield from _leaves(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from _leaves(item)
-    else:
-        yield value
 
 
 def _walk(value: Any, leaf: Callable[[Any], Any]) -> Any:

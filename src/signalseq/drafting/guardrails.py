@@ -1,21 +1,21 @@
 """Checks run on every draft and stored with it.
 
 A failing check names what failed and, where it can, the exact spans. ``grounding``
-is the one that protects prospects from invented facts: every number, amount,
-percentage and mid-sentence proper name must appear in the research context or the
-sender profile.
+is the one that protects prospects from invented facts: every number, round, name and
+claim about us is checked against the research context's facts (``grounding``).
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
+from signalseq.drafting.grounding import Facts
+from signalseq.drafting.grounding import check as ground
 from signalseq.drafting.prompts import PromptFile
 from signalseq.drafting.sender import SenderProfile
 
@@ -34,82 +34,6 @@ _PLACEHOLDER = re.compile(
     re.IGNORECASE,
 )
 _URL = re.compile(r"\bhttps?://[^\s<>()\"']+|\bwww\.[^\s<>()\"']+", re.IGNORECASE)
-_NUMBER = re.compile(
-    r"(?<![\w.])[$€£₹¥]?(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)"
-    r"(?:\s?(%|percent\b|million\b|billion\b|thousand\b|bn\b|[kKmMbB]\b|x\b))?"
-)
-_SCALE = {"k": 1e3, "thousand": 1e3, "m": 1e6, "million": 1e6, "b": 1e9, "bn": 1e9, "billion": 1e9}
-_CAPITALIZED = re.compile(r"\b[^\W\d_][\w'’&-]*")
-ALLOWED_NAMES = frozenset(
-    [
-        "i",
-        "i'm",
-        "i'd",
-        "i'll",
-        "i've",
-        "monday",
-        "tuesday",
-        "wednesday",
-        "thursday",
-        "friday",
-        "saturday",
-        "sunday",
-        "january",
-        "february",
-        "march",
-        "april",
-        "may",
-        "june",
-        "july",
-        "august",
-        "september",
-        "october",
-        "november",
-        "december",
-        "q1",
-        "q2",
-        "q3",
-        "q4",
-        "ceo",
-        "cto",
-        "cfo",
-        "coo",
-        "cro",
-        "cmo",
-        "cio",
-        "ciso",
-        "vp",
-        "svp",
-        "evp",
-        "sdr",
-        "sdrs",
-        "bdr",
-        "bdrs",
-        "ae",
-        "aes",
-        "revops",
-        "crm",
-        "b2b",
-        "saas",
-        "ai",
-        "api",
-        "roi",
-        "gtm",
-        "ok",
-        "ps",
-        "linkedin",
-        "re",
-        "hi",
-        "hello",
-        "thanks",
-        "best",
-        "cheers",
-        "regards",
-        "series",
-        "seed",
-        "pre-seed",
-    ]
-)
 
 
 @dataclass(frozen=True)
@@ -156,108 +80,17 @@ def _spans(part: str, text: str, pattern: re.Pattern[str]) -> tuple[Span, ...]:
     return tuple(Span(part, m.start(), m.end(), m.group(0)) for m in pattern.finditer(text))
 
 
-def _numbers(text: str) -> list[tuple[re.Match[str], tuple[str, float]]]:
-    """Each number with what it means: a percentage, or a quantity after scaling
-    ($12M and 12 million are both 12,000,000; a date's 12 is just 12)."""
-    found = []
-    for match in _NUMBER.finditer(text):
-        value = float(match.group(1).replace(",", ""))
-        unit = (match.group(2) or "").lower()
-        if unit in ("%", "percent"):
-            found.append((match, ("%", value)))
-        else:
-            found.append((match, ("n", value * _SCALE.get(unit, 1))))
-    return found
-
-
-def _sentence_starts(text: str) -> set[int]:
-    starts = {0}
-    for match in re.finditer(r"(?:[.!?:]\s+|\n\s*|[—–-]\s+|[\"“(]\s*)", text):
-        starts.add(match.end())
-    return starts
-
-
-@lru_cache(maxsize=65536)
-def _normal(word: str) -> str:
-    return re.sub(r"(?:'s|’s)$", "", word.casefold()).strip(".-'’&")
-
-
-def _unknown_names(part: str, text: str, known: set[str]) -> list[Span]:
-    spans: list[Span] = []
-    starts = _sentence_starts(text)
-    run: list[re.Match[str]] = []
-
-    def close() -> None:
-        if run:
-            start, end = run[0].start(), run[-1].end()
-            spans.append(Span(part, start, end, text[start:end]))
-            run.clear()
-
-    opener: re.Match[str] | None = None  # an unknown capitalized word starting a sentence
-    for match in _CAPITALIZED.finditer(text):
-        word = match.group(0)
-        adjacent = run[-1] if run else opener
-        follows = adjacent is not None and text[adjacent.end() : match.start()] == " "
-        known_word = _normal(word) in known
-        if not word[0].isupper():
-            close()
-            opener = None
-        elif match.start() in starts:
-            close()  # "Globex Industries said…": a sentence's first word is a name only
-            opener = None if known_word else match  # when an unknown name follows it
-        elif known_word:
-            if run and follows:
-                run.append(match)  # "Sequoia Capital": a known word inside an unknown name
-            else:
-                close()
-                opener = None
-        else:
-            if not follows:
-                close()
-            elif not run and opener is not None:
-                run.append(opener)
-            run.append(match)
-            opener = None
-    close()
-    return spans
-
-
-@lru_cache(maxsize=1024)
-def _index(text: str) -> tuple[frozenset[tuple[str, float]], frozenset[str]]:
-    """The numbers and words of one grounding text (the sender profile is the same for
-    every draft, so it is indexed once)."""
-    return (
-        frozenset(meaning for _, meaning in _numbers(text)),
-        frozenset(_normal(w) for w in _WORD.findall(text)),
-    )
-
-
-def grounding(parts: list[tuple[str, str]], corpus: Sequence[str]) -> Check:
-    """Numbers (by value: $12M and 12 million agree) and capitalized words that do not
-    start a sentence, each looked up in the corpus; consecutive unknown words are one
-    span."""
-    known_numbers: set[tuple[str, float]] = set()
-    known_words: set[str] = set(ALLOWED_NAMES)
-    for text in corpus:
-        numbers, words = _index(text)
-        known_numbers |= numbers
-        known_words |= words
-    spans: list[Span] = []
-    for part, text in parts:
-        spans += [
-            Span(part, m.start(), m.end(), m.group(0).strip())
-            for m, meaning in _numbers(text)
-            if meaning not in known_numbers
-        ]
-        spans += _unknown_names(part, text, known_words)
-    if not spans:
-        return Check("grounding", True, "every number and name is in the research context")
-    listed = ", ".join(repr(s.text) for s in spans)
+def grounding(parts: list[tuple[str, str]], facts: Facts) -> Check:
+    """Every number, round and name — and what we say about us — against the facts."""
+    problems = ground(parts, facts)
+    if not problems:
+        return Check("grounding", True, "every number, round and name is in the facts")
+    listed = ", ".join(f"{p.text!r} ({p.why})" for p in problems)
     return Check(
         "grounding",
         False,
         f"not in the research context or sender profile: {listed}",
-        tuple(spans),
+        tuple(Span(p.part, p.start, p.end, p.text) for p in problems),
     )
 
 
@@ -267,7 +100,7 @@ def check_draft(
     *,
     prompt: PromptFile,
     sender: SenderProfile,
-    corpus: Sequence[str],
+    facts: Facts,
     threaded: bool,
     instructions: str = "",
 ) -> GuardrailReport:
@@ -357,7 +190,7 @@ def check_draft(
             bad_links,
         )
     )
-    checks.append(grounding([("subject", subject), ("body", body)], corpus))
+    checks.append(grounding([("subject", subject), ("body", body)], facts))
     leaked = _quoted(body, instructions)
     checks.append(
         Check(

@@ -28,6 +28,7 @@ from signalseq.drafting.context import (
     assemble,
     fence,
 )
+from signalseq.drafting.grounding import facts_of
 from signalseq.drafting.guardrails import GuardrailReport, check_draft
 from signalseq.drafting.library import PromptLibrary
 from signalseq.drafting.models import Draft, DraftRevision, content_sha256
@@ -75,7 +76,7 @@ class DraftJob:
             body,
             prompt=self.prompt,
             sender=self.sender,
-            corpus=self.context.grounding_texts(),
+            facts=facts_of(self.context.data),
             threaded=self.threaded,
             instructions=self.rendered.messages[0]["content"],
         )

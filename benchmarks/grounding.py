@@ -1,0 +1,25 @@
+"""The grounding check on planted hallucinations and faithful paraphrases built from the
+demo's drafts (tests/fixtures/grounding_cases.py): recall and false positives per kind,
+and the time per draft (the facts built and the draft checked).
+Run: .venv/bin/python benchmarks/grounding.py"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.grounding_suite import score  # noqa: E402
+
+
+def main() -> None:
+    result = score()
+    print(result.table())
+    for error in result.errors:
+        print("  ", error)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,791 @@
+"""Grounding: every factual claim of a draft checked against the research context's
+*facts* — never against limits, addresses or template metadata.
+
+Facts are the signal (amount with its currency, round, investors, dates, roles), the
+account, the contact, and the sender profile's value propositions, proof points and
+case studies, each kept as a claim with its numbers and its customer. A draft's claims:
+
+* quantities — agree in kind, currency and value at the precision written ("$18M" and
+  "18 million dollars"; "33%" and "a third"); a number taken from one of our claims must
+  sit in a sentence about the same thing ("41% more first meetings", not "41% higher
+  reply rates"); a sentence naming a customer may only carry that customer's numbers;
+* rounds — exactly the signal's ("Series A" for a B fails);
+* names — as whole names (a run of capitalised words), wherever they stand; a
+  capitalised dictionary word opening a sentence is not a name, a known business
+  abbreviation or department is not one either; known brands fail in lower case too;
+* what *we* do ("We integrate natively with your CRM") — only what the sender profile says.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+import pycountry
+
+from signalseq.drafting import claims
+from signalseq.drafting.claims import Quantity
+
+_SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+|$)|\n")
+_BREAK = re.compile(r"(?:[.!?:;]\s+|\n\s*|[—–]\s*|\s-\s|[\"“(]\s*)")
+
+GENERIC = frozenset(
+    [
+        "i",
+        "i'm",
+        "i'd",
+        "i'll",
+        "i've",
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "jun",
+        "jul",
+        "aug",
+        "sep",
+        "sept",
+        "oct",
+        "nov",
+        "dec",
+        "q1",
+        "q2",
+        "q3",
+        "q4",
+        "h1",
+        "h2",
+        "fy",
+        "ceo",
+        "cto",
+        "cfo",
+        "coo",
+        "cro",
+        "cmo",
+        "cio",
+        "ciso",
+        "cpo",
+        "chro",
+        "vp",
+        "svp",
+        "evp",
+        "avp",
+        "gm",
+        "md",
+        "sdr",
+        "sdrs",
+        "bdr",
+        "bdrs",
+        "ae",
+        "aes",
+        "am",
+        "csm",
+        "csms",
+        "revops",
+        "salesops",
+        "marketingops",
+        "devops",
+        "secops",
+        "finops",
+        "gtm",
+        "icp",
+        "icps",
+        "qbr",
+        "qbrs",
+        "arr",
+        "mrr",
+        "acv",
+        "tcv",
+        "ltv",
+        "cac",
+        "nrr",
+        "grr",
+        "kpi",
+        "kpis",
+        "okr",
+        "okrs",
+        "roi",
+        "crm",
+        "crms",
+        "erp",
+        "saas",
+        "paas",
+        "b2b",
+        "b2c",
+        "b2b2c",
+        "ai",
+        "ml",
+        "llm",
+        "api",
+        "apis",
+        "sdk",
+        "ui",
+        "ux",
+        "seo",
+        "sem",
+        "ppc",
+        "abm",
+        "poc",
+        "pov",
+        "rfp",
+        "rfi",
+        "nda",
+        "sla",
+        "slas",
+        "faq",
+        "pr",
+        "hr",
+        "it",
+        "ops",
+        "p&l",
+        "mql",
+        "mqls",
+        "sql",
+        "sqls",
+        "ok",
+        "ps",
+        "p.s",
+        "fyi",
+        "asap",
+        "eta",
+        "tl;dr",
+        "linkedin",
+        "re",
+        "fwd",
+        "fw",
+        "hi",
+        "hello",
+        "hey",
+        "dear",
+        "thanks",
+        "thank",
+        "best",
+        "cheers",
+        "regards",
+        "warm",
+        "kind",
+        "sincerely",
+        "series",
+        "seed",
+        "pre-seed",
+        "inc",
+        "ltd",
+        "llc",
+        "gmbh",
+        "plc",
+        "sales",
+        "marketing",
+        "engineering",
+        "finance",
+        "data",
+        "product",
+        "security",
+        "people",
+        "operations",
+        "revenue",
+        "growth",
+        "success",
+        "legal",
+        "design",
+        "support",
+        "partnerships",
+        "talent",
+        "recruiting",
+        "procurement",
+        "analytics",
+        "customer",
+        "head",
+        "director",
+        "chief",
+        "officer",
+        "president",
+        "vice",
+        "manager",
+        "lead",
+        "senior",
+        "principal",
+        "founder",
+        "co-founder",
+        "cofounder",
+        "executive",
+        "account",
+        "partner",
+        "global",
+        "regional",
+        "general",
+        "staff",
+        "emea",
+        "apac",
+        "latam",
+        "amer",
+        "na",
+        "dach",
+        "nordics",
+        "anz",
+        "us",
+        "usa",
+        "u.s",
+        "uk",
+        "eu",
+        "usd",
+        "eur",
+        "gbp",
+        "inr",
+        "jpy",
+        "chf",
+        "sek",
+        "aud",
+        "cad",
+        "sgd",
+        "rs",
+        "we",
+        "we've",
+        "we're",
+        "we'd",
+        "we'll",
+        "you",
+        "you're",
+        "you've",
+        "you'd",
+        "you'll",
+        "it's",
+        "that's",
+        "let's",
+        "there's",
+        "here's",
+        "what's",
+    ]
+)
+OPENERS = frozenset(
+    [
+        "hi",
+        "hello",
+        "hey",
+        "dear",
+        "congrats",
+        "congratulations",
+        "thanks",
+        "thank",
+        "saw",
+        "noticed",
+        "loved",
+        "read",
+        "since",
+        "after",
+        "when",
+        "with",
+        "as",
+        "for",
+        "at",
+        "in",
+        "on",
+        "like",
+        "given",
+        "following",
+        "before",
+        "also",
+        "and",
+        "but",
+        "so",
+        "if",
+        "once",
+        "while",
+        "curious",
+        "happy",
+        "welcome",
+        "great",
+        "nice",
+        "glad",
+        "quick",
+        "one",
+        "just",
+        "p.s",
+        "ps",
+        "re",
+        "fwd",
+    ]
+)
+BRANDS = frozenset(
+    [
+        "salesforce",
+        "hubspot",
+        "salesloft",
+        "outreach.io",
+        "apollo.io",
+        "gong",
+        "zoominfo",
+        "clearbit",
+        "lusha",
+        "seamless.ai",
+        "marketo",
+        "pardot",
+        "pipedrive",
+        "zendesk",
+        "intercom",
+        "freshworks",
+        "freshsales",
+        "gmail",
+        "outlook",
+        "microsoft",
+        "google",
+        "amazon",
+        "aws",
+        "azure",
+        "gcp",
+        "oracle",
+        "sap",
+        "workday",
+        "netsuite",
+        "shopify",
+        "snowflake",
+        "databricks",
+        "okta",
+        "jira",
+        "atlassian",
+        "asana",
+        "monday.com",
+        "notion",
+        "slack",
+        "zoom",
+        "calendly",
+        "mailchimp",
+        "klaviyo",
+        "segment.com",
+        "mixpanel",
+        "amplitude",
+        "tableau",
+        "looker",
+        "dynamics",
+        "6sense",
+        "bombora",
+        "demandbase",
+        "g2",
+        "clay.com",
+        "unify",
+        "commonroom",
+        "openai",
+        "chatgpt",
+        "anthropic",
+        "claude",
+        "gemini",
+        "copilot",
+        "linkedin-sales-navigator",
+        "stripe",
+        "apple",
+        "notion",
+        "square",
+        "twilio",
+        "sendgrid",
+        "mailgun",
+    ]
+)
+_US = re.compile(r"^(?:we|we're|we've|we'd|we'll|our)\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Fact:
+    """A quantity that is true, where it comes from: ``about`` holds the content stems
+    of the claim it belongs to (empty for a bare fact such as the raise's amount)."""
+
+    quantity: Quantity
+    about: frozenset[str] = frozenset()
+    customer: str | None = None
+
+
+@dataclass
+class Facts:
+    quantities: list[Fact] = field(default_factory=list)
+    names: set[tuple[str, ...]] = field(default_factory=set)  # every run of every name
+    tokens: set[str] = field(default_factory=set)  # every word of every fact
+    rounds: set[str] = field(default_factory=set)
+    customers: dict[str, str] = field(default_factory=dict)  # lower-cased → as written
+    ours: set[str] = field(default_factory=set)  # content stems of what we say about us
+    titles: set[str] = field(default_factory=set)  # job titles, normalised
+
+    def merge(self, other: Facts) -> Facts:
+        return Facts(
+            self.quantities + other.quantities,
+            self.names | other.names,
+            self.tokens | other.tokens,
+            self.rounds | other.rounds,
+            {**self.customers, **other.customers},
+            self.ours | other.ours,
+            self.titles | other.titles,
+        )
+
+    # --- building ---------------------------------------------------------------------
+
+    def add_name(self, value: object) -> None:
+        """A whole name (company, person, investor, title): each contiguous run of its
+        words is a known name."""
+        if not value:
+            return
+        words = tuple(_norm(w) for w in claims.WORD.findall(str(value)))
+        self.tokens.update(words)
+        for i in range(len(words)):
+            for j in range(i + 1, min(len(words), i + 8) + 1):
+                self.names.add(words[i:j])
+
+    def add_text(self, value: object, *, claim: bool = False, customer: str | None = None) -> None:
+        """Free text that states facts (a headline, a proof point): its numbers, rounds,
+        and runs of capitalised words. ``claim``: one of ours, bound to its words."""
+        if not value:
+            return
+        text = str(value)
+        for found in claims.quantities(text):
+            about = claims.around(text, found.start, found.end) if claim else frozenset()
+            self.quantities.append(Fact(found.what, about, customer))
+        self.rounds.update(name for name, _, _ in claims.rounds(text))
+        self.tokens.update(_norm(w) for w in claims.WORD.findall(text))
+        for run in _capital_runs(text):
+            self.add_name(" ".join(m.group(0) for m in run))
+        if claim:
+            self.ours |= claims.content_stems(text)
+
+    def add_title(self, value: object) -> None:
+        if value:
+            self.add_name(value)
+            self.titles.add(_title(str(value)))
+
+    def add_quantity(self, quantity: Quantity | None) -> None:
+        if quantity is not None:
+            self.quantities.append(Fact(quantity))
+
+
+_TITLE = re.compile(
+    r"\b(?:[Aa]s|to|role of|position of|joined as|joining as|step(?:ping|ped)? up as)\s+"
+    r"(?:the\s+|a\s+|an\s+|new\s+|your\s+)?"
+    r"(?P<title>(?:Senior |Executive |Global |Regional )?(?:Vice President|President|VP|SVP|EVP"
+    r"|AVP|Head|Director|Chief \w+ Officer|CEO|CTO|CFO|COO|CRO|CMO|CIO|CISO|CPO|General Manager"
+    r"|Manager|Lead|Account Executive)\b(?:,? (?:of|and|for|&|[A-Z][\w&/-]*))*)"
+)
+_TITLE_WORDS = {"vice president": "vp", "senior vice president": "svp", " of ": " ",
+                " and ": " ", " & ": " ", " for ": " ", ",": " "}  # fmt: skip
+
+
+def _title(text: str) -> str:
+    """A title compared as written loosely: "VP of Sales" = "Vice President, Sales"."""
+    title = f" {text.casefold()} "
+    for long, short in _TITLE_WORDS.items():
+        title = title.replace(long, short)
+    return " ".join(w for w in title.split() if w not in ("of", "and", "the"))
+
+
+def _norm(word: str) -> str:
+    return word.casefold().replace("’", "'").removesuffix("'s").strip(".-'&")
+
+
+def _capital_runs(text: str) -> Iterator[list[re.Match[str]]]:
+    """Runs of capitalised words separated by single spaces."""
+    run: list[re.Match[str]] = []
+    for match in claims.WORD.finditer(text):
+        capital = match.group(0)[0].isupper() or any(c.isupper() for c in match.group(0)[1:])
+        joined = bool(run) and text[run[-1].end() : match.start()] in (" ", "-", " & ")
+        if capital and (joined or not run):
+            run.append(match)
+            continue
+        if run:
+            yield run
+        run = [match] if capital else []
+    if run:
+        yield run
+
+
+def _dates(value: object) -> list[Quantity]:
+    found = []
+    for f in claims.quantities(str(value or "")):
+        if f.what.kind in ("date", "year"):
+            found.append(f.what)
+    return found
+
+
+@lru_cache(maxsize=64)
+def _sender_facts(sender_json: str) -> Facts:
+    """The sender profile's facts (the same for every draft: built once)."""
+    sender = json.loads(sender_json)
+    facts = Facts()
+    facts.add_name(sender.get("company"))
+    person = sender.get("sender") or {}
+    facts.add_name(person.get("name"))
+    facts.add_title(person.get("title"))
+    facts.add_text(sender.get("product"), claim=True)
+    facts.add_name(sender.get("website"))
+    for proposition in sender.get("value_propositions") or []:
+        facts.add_text(proposition, claim=True)
+    for point in sender.get("proof_points") or []:
+        customer = point.get("customer")
+        facts.add_name(customer)
+        facts.add_text(point.get("claim"), claim=True, customer=customer)
+        if customer:
+            facts.customers[customer.casefold()] = customer
+    for case in sender.get("case_studies") or []:
+        customer = case.get("customer")
+        facts.add_name(customer)
+        facts.add_name(case.get("industry"))
+        facts.add_text(case.get("result"), claim=True, customer=customer)
+        if customer:
+            facts.customers[customer.casefold()] = customer
+    facts.add_text(sender.get("call_to_action"), claim=True)
+    facts.add_text(sender.get("signature"))
+    return facts
+
+
+def _country_names(code: object) -> list[str]:
+    if not code:
+        return []
+    try:
+        country = pycountry.countries.get(alpha_2=str(code).upper())
+    except (KeyError, LookupError):
+        return []
+    if country is None:
+        return []
+    return [
+        getattr(country, a) for a in ("name", "official_name", "common_name") if hasattr(country, a)
+    ]
+
+
+def facts_of(data: dict[str, Any]) -> Facts:
+    """The facts of one research context (``ResearchContext.data`` or its plain form)."""
+    own = Facts()
+    signal = data.get("signal") or {}
+    for key in ("company", "new_company", "previous_company"):
+        own.add_name(signal.get(key))
+    own.add_title(signal.get("new_title"))
+    own.add_title(signal.get("previous_title"))
+    for investor in [*(signal.get("lead_investors") or []), *(signal.get("investors") or [])]:
+        own.add_name(investor)
+    own.add_text(signal.get("headline"))
+    for key in ("amount", "amount_usd", "round"):
+        own.add_text(signal.get(key))
+    for page in signal.get("pages") or []:
+        own.add_text(page.get("title"))
+        for date in _dates(page.get("visited_on")):
+            own.add_quantity(date)
+    for topic in signal.get("categories") or []:
+        own.add_name(str(topic).replace("_", " "))
+    for key in ("occurred_on", "first_visit", "last_visit"):
+        for date in _dates(signal.get(key)):
+            own.add_quantity(date)
+    if signal.get("days_ago") is not None:
+        own.add_quantity(Quantity("duration", float(signal["days_ago"]), step=1.0))
+    if signal.get("page_count"):
+        own.add_quantity(Quantity("count", float(signal["page_count"])))
+    account = data.get("account") or {}
+    for key in ("name", "legal_name", "domain", "industry"):
+        own.add_name(account.get(key))
+    if account.get("employees"):
+        own.add_quantity(Quantity("count", float(account["employees"]), step=1.0))
+    contact = data.get("contact") or {}
+    for key in ("first_name", "full_name", "previous_company"):
+        own.add_name(contact.get(key))
+    own.add_title(contact.get("title"))
+    own.add_title(contact.get("previous_title"))
+    own.add_name(contact.get("department"))
+    for code in {account.get("country"), contact.get("country")}:
+        for name in _country_names(code):
+            own.add_name(name)
+    for touch in data.get("previous_touches") or []:
+        for date in _dates(touch.get("sent_on")):
+            own.add_quantity(date)
+        own.add_name(touch.get("subject"))
+    sender = data.get("sender") or {}
+    return _sender_facts(json.dumps(sender, sort_keys=True, default=str)).merge(own)
+
+
+# --- checking a draft ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Problem:
+    part: str
+    start: int
+    end: int
+    text: str
+    why: str
+
+
+def _sentences(text: str) -> list[tuple[int, int]]:
+    return [m.span() for m in _SENTENCE.finditer(text) if m.group(0).strip()]
+
+
+def _sentence_of(spans: list[tuple[int, int]], position: int) -> tuple[int, int]:
+    for start, end in spans:
+        if start <= position < end:
+            return start, end
+    return 0, 0
+
+
+def check(parts: Iterable[tuple[str, str]], facts: Facts) -> list[Problem]:
+    problems: list[Problem] = []
+    for part, text in parts:
+        if not text:
+            continue
+        problems += _quantity_problems(part, text, facts)
+        problems += _round_problems(part, text, facts)
+        problems += _name_problems(part, text, facts)
+        problems += _our_claim_problems(part, text, facts)
+        problems += _title_problems(part, text, facts)
+    problems.sort(key=lambda p: (p.part != "subject", p.start))
+    return problems
+
+
+def _customers_in(sentence: str, facts: Facts) -> set[str]:
+    lowered = sentence.casefold()
+    return {c for c in facts.customers if c in lowered}
+
+
+def _quantity_problems(part: str, text: str, facts: Facts) -> list[Problem]:
+    problems = []
+    sentences = _sentences(text)
+    for found in claims.quantities(text, plans_too=False):
+        agreeing = [f for f in facts.quantities if found.what.agrees(f.quantity)]
+        if not agreeing:
+            problems.append(Problem(part, found.start, found.end, found.text, "not in the facts"))
+            continue
+        start, end = _sentence_of(sentences, found.start)
+        sentence = text[start:end]
+        named = _customers_in(sentence, facts)
+        if named:
+            if not any(f.customer and f.customer.casefold() in named for f in agreeing):
+                who = ", ".join(facts.customers[c] for c in sorted(named))
+                problems.append(
+                    Problem(part, found.start, found.end, found.text, f"not a result of {who}")
+                )
+            continue
+        if all(f.about for f in agreeing):
+            around = claims.around(text, found.start, found.end)
+            if not any(around & f.about for f in agreeing):
+                problems.append(
+                    Problem(part, found.start, found.end, found.text, "attached to another claim")
+                )
+    return problems
+
+
+def _round_problems(part: str, text: str, facts: Facts) -> list[Problem]:
+    return [
+        Problem(part, start, end, text[start:end], "not the round raised")
+        for name, start, end in claims.rounds(text)
+        if name not in facts.rounds
+    ]
+
+
+def _title_case(text: str) -> bool:
+    words = [w for w in claims.WORD.findall(text) if len(w) >= 4]
+    return len(words) >= 2 and sum(w[0].isupper() for w in words) >= 0.6 * len(words)
+
+
+def _generic(word: str) -> bool:
+    return word in GENERIC or (word.endswith("s") and word[:-1] in GENERIC)  # "VPs", "AEs"
+
+
+def _known(words: tuple[str, ...], facts: Facts) -> bool:
+    return not words or words in facts.names or all(_generic(w) for w in words)
+
+
+def _name_problems(part: str, text: str, facts: Facts) -> list[Problem]:
+    problems = []
+    starts = {0} | {m.end() for m in _BREAK.finditer(text)}
+    rounds = [(s, e) for _, s, e in claims.rounds(text)]
+    title_case = part == "subject" and _title_case(text)
+    for run in _capital_runs(text):
+        run = [m for m in run if not any(s <= m.start() < e for s, e in rounds)]
+        if not run:
+            continue
+        words = [_norm(m.group(0)) for m in run]
+        if (
+            run[0].start() in starts
+            and tuple(words) not in facts.names
+            and (words[0] in OPENERS or claims.is_dictionary_word(words[0]))
+        ):  # "Should I…", "Teams in India…": a sentence's first word, not a name
+            run, words = run[1:], words[1:]
+        segments = [list(zip(run, words, strict=True))]
+        if title_case:  # "How Harbor Freightworks Did It": dictionary words are not names
+            segments = _split(
+                segments[0], lambda w: (w,) not in facts.names and claims.is_dictionary_word(w)
+            )
+        for segment in segments:
+            names = tuple(w for _, w in segment)
+            while names and _generic(names[0]) and names not in facts.names:
+                segment, names = segment[1:], names[1:]
+            while names and _generic(names[-1]) and names not in facts.names:
+                segment, names = segment[:-1], names[:-1]
+            if _known(names, facts):
+                continue
+            start, end = segment[0][0].start(), segment[-1][0].end()
+            problems.append(Problem(part, start, end, text[start:end], "not a name in the facts"))
+    for match in claims.WORD.finditer(text):  # brands: in lower case, or opening a sentence
+        word = _norm(match.group(0))
+        if word not in BRANDS or word in facts.tokens:
+            continue
+        lower = match.group(0).islower() and not claims.is_dictionary_word(word)
+        if lower or (match.start() in starts and claims.is_dictionary_word(word)):
+            problems.append(
+                Problem(part, match.start(), match.end(), match.group(0), "not a name in the facts")
+            )
+    return problems
+
+
+def _split(segment: list[Any], is_gap: Any) -> list[list[Any]]:
+    pieces: list[list[Any]] = [[]]
+    for item in segment:
+        if is_gap(item[1]):
+            pieces.append([])
+        else:
+            pieces[-1].append(item)
+    return [p for p in pieces if p]
+
+
+def _our_claim_problems(part: str, text: str, facts: Facts) -> list[Problem]:
+    """A sentence about us ("We integrate natively with your CRM") says what the
+    sender profile says, in other words at most."""
+    problems = []
+    for start, end in _sentences(text):
+        sentence = text[start:end].strip()
+        if not _US.match(sentence):
+            continue
+        stems = claims.content_stems(sentence)
+        known = facts.ours | {claims.stem(t) for t in facts.tokens}
+        unknown = {s for s in stems if s not in known}
+        if len(unknown) >= 2 and len(unknown) * 2 >= len(stems):
+            offset = text.index(sentence, start)
+            problems.append(
+                Problem(part, offset, offset + len(sentence), sentence, "not something we claim")
+            )
+    return problems
+
+
+def _title_problems(part: str, text: str, facts: Facts) -> list[Problem]:
+    """A role given to someone ("your promotion to VP of Customer Success") is one of
+    the titles in the facts."""
+    problems = []
+    for match in _TITLE.finditer(text):
+        written = match["title"].rstrip(", ")
+        written = re.sub(r"(?:,? (?:of|and|for|&))+$", "", written)
+        if _title(written) not in facts.titles:
+            start = match.start("title")
+            problems.append(
+                Problem(part, start, start + len(written), written, "not a title in the facts")
+            )
+    return problems
