@@ -262,6 +262,7 @@ def assemble(
             "seniority": contact.seniority,
             "department": contact.department,
             "country": contact.country,
+            "language": sender.language_for(contact.country, contact.attributes or {}),
             "previous_title": untrusted(previous_job.title if previous_job else None, "job title"),
             "previous_company": untrusted(
                 previous_job.company_name if previous_job else None, "company name"

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import asdict, dataclass, field
 from functools import lru_cache
-from typing import Any
 from urllib.parse import urlsplit
 
+from signalseq.drafting import hygiene
+from signalseq.drafting.checks import Check, GuardrailReport, Span, spans
 from signalseq.drafting.grounding import Facts
 from signalseq.drafting.grounding import check as ground
 from signalseq.drafting.prompts import PromptFile
@@ -36,48 +36,8 @@ _PLACEHOLDER = re.compile(
 _URL = re.compile(r"\bhttps?://[^\s<>()\"']+|\bwww\.[^\s<>()\"']+", re.IGNORECASE)
 
 
-@dataclass(frozen=True)
-class Span:
-    part: str  # subject or body
-    start: int
-    end: int
-    text: str
-
-
-@dataclass(frozen=True)
-class Check:
-    name: str
-    ok: bool
-    message: str
-    spans: tuple[Span, ...] = ()
-
-
-@dataclass(frozen=True)
-class GuardrailReport:
-    checks: tuple[Check, ...] = field(default_factory=tuple)
-
-    @property
-    def passed(self) -> bool:
-        return all(check.ok for check in self.checks)
-
-    @property
-    def failures(self) -> list[Check]:
-        return [check for check in self.checks if not check.ok]
-
-    def as_list(self) -> list[dict[str, Any]]:
-        return [asdict(check) for check in self.checks]
-
-    def feedback(self) -> str:
-        """What the model is told when it is asked again."""
-        return "; ".join(f"{c.name}: {c.message}" for c in self.failures)
-
-
 def count_words(text: str) -> int:
     return len(_WORD.findall(text))
-
-
-def _spans(part: str, text: str, pattern: re.Pattern[str]) -> tuple[Span, ...]:
-    return tuple(Span(part, m.start(), m.end(), m.group(0)) for m in pattern.finditer(text))
 
 
 def grounding(parts: list[tuple[str, str]], facts: Facts) -> Check:
@@ -103,8 +63,10 @@ def check_draft(
     facts: Facts,
     threaded: bool,
     instructions: str = "",
+    language: str | None = None,
 ) -> GuardrailReport:
-    """``instructions`` is the system prompt: a draft must not quote it."""
+    """``instructions`` is the system prompt: a draft must not quote it; ``language``
+    the one it must be written in."""
     checks: list[Check] = []
     words = count_words(body)
     limits = prompt.words
@@ -128,7 +90,7 @@ def check_draft(
         ok = 0 < len(subject) <= prompt.subject_max_chars
         why = "missing" if not subject else f"{len(subject)} characters"
         checks.append(Check("subject", ok, f"{why} (at most {prompt.subject_max_chars})"))
-        broken = _spans("subject", subject, _HEADER_BREAK)
+        broken = spans("subject", subject, _HEADER_BREAK)
         checks.append(
             Check(
                 "subject_one_line",
@@ -145,7 +107,7 @@ def check_draft(
                 "Re:/Fwd: on an email that does not continue a thread"
                 if is_re and not threaded
                 else "prefix matches threading",
-                _spans("subject", subject, re.compile(r"^(?:re|fwd?)\s?:", re.I)) if is_re else (),
+                spans("subject", subject, re.compile(r"^(?:re|fwd?)\s?:", re.I)) if is_re else (),
             )
         )
     elif subject:
@@ -167,7 +129,8 @@ def check_draft(
             banned,
         )
     )
-    leftovers = _spans("subject", subject, _PLACEHOLDER) + _spans("body", body, _PLACEHOLDER)
+    leftovers = spans("subject", subject, _PLACEHOLDER) + spans("body", body, _PLACEHOLDER)
+    leftovers += tuple(s for s in hygiene.placeholders(subject, body) if s not in leftovers)
     checks.append(
         Check(
             "placeholders",
@@ -178,7 +141,7 @@ def check_draft(
     )
     allowed = sender.link_domains
     bad_links = tuple(
-        span for span in _spans("body", body, _URL) if not _allowed_link(span.text, allowed)
+        span for span in spans("body", body, _URL) if not _allowed_link(span.text, allowed)
     )
     checks.append(
         Check(
@@ -190,6 +153,8 @@ def check_draft(
             bad_links,
         )
     )
+    checks += hygiene.hygiene(subject, body, prompt.channel)
+    checks.append(hygiene.language(body, language))
     checks.append(grounding([("subject", subject), ("body", body)], facts))
     leaked = _quoted(body, instructions)
     checks.append(

@@ -11,7 +11,8 @@ Two kinds of failure, two kinds of retry, never multiplied:
   is kept, flagged, and goes to a person — never released automatically.
 
 Structured output goes through ``chat.completions.parse`` with a pydantic model; servers
-that ignore the JSON schema are read leniently (code fences stripped, validated here).
+that ignore the JSON schema are read leniently (a ``<think>`` block and code fences
+stripped, the first complete object taken, a single nested object unwrapped).
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from openai import AsyncOpenAI
 from pydantic import BaseModel, Field, ValidationError
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt
 
-from signalseq.drafting.guardrails import Check, GuardrailReport
+from signalseq.drafting.checks import Check, GuardrailReport
 from signalseq.drafting.service import DraftingUnavailable, DraftJob, DraftResult
 from signalseq.settings import Settings
 
@@ -64,15 +65,43 @@ class _Stats:
     failures: list[str] = field(default_factory=list)
 
 
+_THINKING = re.compile(r"<think(?:ing)?>.*?</think(?:ing)?>", re.DOTALL | re.IGNORECASE)
+_MAX_OBJECT_STARTS = 20
+
+
 def lenient_parse(content: str) -> DraftOutput:
-    """A draft from text that should be JSON: code fences stripped, validated here."""
-    text = content.strip()
+    """A draft from text that should be JSON, as models answer it: a ``<think>`` block
+    before it, code fences, prose around it, two objects (the first complete one wins),
+    or the draft one level down (``{"email": {"subject": …, "body": …}}``)."""
+    text = _THINKING.sub("", content).strip()
     fenced = _FENCE.match(text)
     if fenced:
         text = fenced.group(1).strip()
-    if not text.startswith("{") and "{" in text and "}" in text:
-        text = text[text.index("{") : text.rindex("}") + 1]
-    return DraftOutput.model_validate_json(text)
+    value = _first_object(text)
+    if value is None:
+        return DraftOutput.model_validate_json(text)  # raises with the reason
+    if "body" not in value and len(value) == 1:
+        inner = next(iter(value.values()))
+        if isinstance(inner, dict):
+            value = inner
+    return DraftOutput.model_validate(value)
+
+
+def _first_object(text: str) -> dict[str, Any] | None:
+    decoder = json.JSONDecoder()
+    start = text.find("{")
+    for _ in range(_MAX_OBJECT_STARTS):
+        if start < 0:
+            return None
+        try:
+            value, _end = decoder.raw_decode(text, start)
+        except ValueError:
+            start = text.find("{", start + 1)
+            continue
+        if isinstance(value, dict):
+            return value
+        start = text.find("{", start + 1)
+    return None
 
 
 @dataclass

@@ -78,6 +78,14 @@ class SenderProfile(WorkspaceModel):
     allowed_links: list[str] = Field(
         default_factory=list, description="domains a draft may link to (our website is allowed)"
     )
+    language: str = Field(
+        default="en", pattern=r"^[a-z]{2}$", description="the language drafts are written in"
+    )
+    languages: dict[str, str] = Field(
+        default_factory=dict,
+        description="another language for contacts in a country (ISO code → language), "
+        "e.g. {DE: de}; a contact's own `language` or `locale` attribute wins",
+    )
 
     @field_validator("banned_phrases")
     @classmethod
@@ -88,6 +96,22 @@ class SenderProfile(WorkspaceModel):
     @classmethod
     def _domains(cls, value: list[str]) -> list[str]:
         return normalize_domains(value)
+
+    @field_validator("languages")
+    @classmethod
+    def _codes(cls, value: dict[str, str]) -> dict[str, str]:
+        for country, lang in value.items():
+            if len(country) != 2 or len(lang) != 2 or not lang.isalpha():
+                raise ValueError(f"{country}: {lang}: use a country code and a 2-letter language")
+        return {country.upper(): lang.lower() for country, lang in value.items()}
+
+    def language_for(self, country: str | None, attributes: dict[str, object]) -> str:
+        """What a contact is written to in: their own language or locale (from the CRM),
+        else their country's configured language, else the profile's."""
+        own = attributes.get("language") or attributes.get("locale")
+        if isinstance(own, str) and len(own) >= 2 and own[:2].isalpha():
+            return own[:2].lower()
+        return self.languages.get((country or "").upper(), self.language)
 
     @property
     def banned(self) -> tuple[str, ...]:

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from signalseq.crm.models import Contact
 from signalseq.drafting import offline
+from signalseq.drafting.checks import GuardrailReport
 from signalseq.drafting.context import (
     VISIT_LOOKBACK,
     PreviousTouch,
@@ -29,7 +30,7 @@ from signalseq.drafting.context import (
     fence,
 )
 from signalseq.drafting.grounding import facts_of
-from signalseq.drafting.guardrails import GuardrailReport, check_draft
+from signalseq.drafting.guardrails import check_draft
 from signalseq.drafting.library import PromptLibrary
 from signalseq.drafting.models import Draft, DraftRevision, content_sha256
 from signalseq.drafting.prompts import PromptFile, RenderedPrompt, render
@@ -79,6 +80,7 @@ class DraftJob:
             facts=facts_of(self.context.data),
             threaded=self.threaded,
             instructions=self.rendered.messages[0]["content"],
+            language=self.context.data["contact"].get("language"),
         )
         return subject, body, report
 

@@ -17,7 +17,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from signalseq.drafting import service as drafting
-from signalseq.drafting.guardrails import GuardrailReport
+from signalseq.drafting.checks import GuardrailReport
 from signalseq.drafting.library import PromptLibrary
 from signalseq.drafting.models import Draft, DraftRevision, content_sha256
 from signalseq.enrollments import lifecycle
