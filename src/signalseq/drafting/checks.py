@@ -21,6 +21,7 @@ class Check:
     ok: bool
     message: str
     spans: tuple[Span, ...] = ()
+    warning: bool = False  # passed, but a person should look at the spans
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from signalseq.crm.models import Account, Contact
+from signalseq.drafting.grounding import claims_made
 from signalseq.drafting.prompts import PromptFile
 from signalseq.drafting.sender import SenderProfile
 from signalseq.enrollments.models import Touch
@@ -186,14 +187,40 @@ class PreviousTouch:
     sent_at: datetime | None
 
 
-def summary(body: str) -> str:
-    """The first sentence after the greeting, shortened: what the last touch said."""
+_GREETING = re.compile(r"^\s*(?:hi|hello|hey|dear)\b[^,.!:\n]{0,60}[,.!:]?\s*", re.IGNORECASE)
+_SIGN_OFF = re.compile(
+    r"^\s*(?:best|regards|best regards|kind regards|cheers|thanks|thank you|all the best)\b",
+    re.IGNORECASE,
+)
+_SCRIPT_LINE = re.compile(r"^\s*(opener|why now|value|proof|question|ask|voicemail)\s*:\s*", re.I)
+SUMMARY_CHARS = 400
+
+
+def summary(body: str, channel: str = "email") -> str:
+    """What an earlier touch said and offered, in its own words: the greeting,
+    sign-off and signature left out; of a call script, what was said (the value, the
+    proof, the question and the ask), not the lines that introduce the caller."""
     lines = [line.strip() for line in body.splitlines() if line.strip()]
-    if lines and re.match(r"^(hi|hello|hey|dear)\b", lines[0], re.IGNORECASE):
-        lines = lines[1:]
-    text = " ".join(lines)
-    first = re.split(r"(?<=[.!?])\s", text, maxsplit=1)[0]
-    return first if len(first) <= 160 else first[:157].rsplit(" ", 1)[0] + "…"
+    if channel == "call":
+        kept = []
+        for line in lines:
+            label = _SCRIPT_LINE.match(line)
+            if label and label.group(1).lower() not in ("opener", "voicemail"):
+                kept.append(line[label.end() :])
+        lines = kept
+    else:
+        for index, line in enumerate(lines):
+            if _SIGN_OFF.match(line):
+                lines = lines[:index]  # the sign-off and the signature under it
+                break
+        if lines:
+            lines[0] = _GREETING.sub("", lines[0], count=1)
+    text = " ".join(line for line in lines if line)
+    if len(text) <= SUMMARY_CHARS:
+        return text
+    cut = text[:SUMMARY_CHARS]
+    end = max(cut.rfind(". "), cut.rfind("? "), cut.rfind("! "))
+    return cut[: end + 1] if end > 0 else cut.rsplit(" ", 1)[0] + "…"
 
 
 @dataclass(frozen=True)
@@ -238,9 +265,22 @@ def assemble(
 ) -> ResearchContext:
     """``previous_job``: the person's latest past employment (a mover's old role)."""
     first_name = contact.first_name or (contact.full_name or "").split(" ")[0] or None
+    title, previous_title, previous_company = contact.title, None, None
+    if previous_job is not None:
+        previous_title, previous_company = previous_job.title, previous_job.company_name
+    if signal is not None and signal.kind == "job_change":  # the move is newer than the CRM
+        moved = signal.attributes or {}
+        current, before = (
+            side if isinstance(side := moved.get(key), dict) else {}
+            for key in ("current", "previous")
+        )
+        title = current.get("title") or title
+        previous_title = before.get("title") or previous_title
+        previous_company = before.get("company_name") or previous_company
     last_email = next((p for p in reversed(previous) if p.channel == "email" and p.subject), None)
     threaded = touch.thread == "continue" and last_email is not None
     facts = signal_facts(signal, visits, now)
+    sender_data = sender.model_dump() | {"first_name": sender.sender.first_name}
     company = display_company_name(account.name) if account else "their company"
     facts["summary"] = _summary(facts, company, contact.full_name)
     data = {
@@ -258,24 +298,24 @@ def assemble(
         "contact": {
             "first_name": untrusted(first_name, "contact name"),
             "full_name": untrusted(contact.full_name, "contact name"),
-            "title": untrusted(contact.title, "job title"),
+            "title": untrusted(title, "job title"),
             "seniority": contact.seniority,
             "department": contact.department,
             "country": contact.country,
             "language": sender.language_for(contact.country, contact.attributes or {}),
-            "previous_title": untrusted(previous_job.title if previous_job else None, "job title"),
-            "previous_company": untrusted(
-                previous_job.company_name if previous_job else None, "company name"
-            ),
+            "previous_title": untrusted(previous_title, "job title"),
+            "previous_company": untrusted(previous_company, "company name"),
         },
-        "sender": sender.model_dump() | {"first_name": sender.sender.first_name},
+        "sender": sender_data,
+        # our claims this person has already been sent: not to be made again
+        "already_claimed": claims_made([p.body for p in previous], sender_data),
         "previous_touches": [
             {
                 "step": p.step_id,
                 "channel": p.channel,
                 "purpose": p.purpose,
                 "subject": p.subject,
-                "summary": summary(p.body),
+                "summary": summary(p.body, p.channel),
                 "sent_on": p.sent_at.date().isoformat() if p.sent_at else None,
             }
             for p in previous

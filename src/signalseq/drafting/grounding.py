@@ -405,6 +405,76 @@ _US = re.compile(r"^(?:we|we're|we've|we'd|we'll|our)\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
+class OurClaim:
+    """One thing the sender profile claims: a value proposition, or a customer's result
+    (a customer's proof point and case study are the same claim)."""
+
+    text: str
+    customer: str | None
+    stems: frozenset[str]
+    quantities: tuple[Quantity, ...]
+
+    @classmethod
+    def of(cls, text: str, customer: str | None = None) -> OurClaim:
+        found = tuple(f.what for f in claims.quantities(text))
+        return cls(text, customer or None, claims.content_stems(text), found)
+
+    def said_in(self, sentence: str) -> bool:
+        if self.customer:
+            return self.customer.casefold() in sentence.casefold()
+        stems = claims.content_stems(sentence)
+        shared = stems & self.stems
+        if shared and self.quantities:
+            said = [f.what for f in claims.quantities(sentence)]
+            if any(q.agrees(c) for q in said for c in self.quantities):
+                return True
+        return len(shared) >= max(3, len(self.stems) / 2)
+
+
+@lru_cache(maxsize=64)
+def _our_claims(sender_json: str) -> tuple[OurClaim, ...]:
+    sender = json.loads(sender_json)
+    found = [OurClaim.of(str(v)) for v in sender.get("value_propositions") or []]
+    found += [
+        OurClaim.of(str(p.get("claim")), p.get("customer"))
+        for p in sender.get("proof_points") or []
+    ]
+    found += [
+        OurClaim.of(str(c.get("result")), c.get("customer"))
+        for c in sender.get("case_studies") or []
+    ]
+    return tuple(found)
+
+
+def claims_made(bodies: Iterable[str], sender: dict[str, Any]) -> list[dict[str, str | None]]:
+    """Which of the sender's claims these texts (earlier touches) made, once each."""
+    ours = _our_claims(json.dumps(sender, sort_keys=True, default=str))
+    made: dict[str, dict[str, str | None]] = {}
+    for body in bodies:
+        for start, end in _sentences(body):
+            for claim in ours:
+                key = (claim.customer or claim.text).casefold()
+                if key not in made and claim.said_in(body[start:end]):
+                    made[key] = {"claim": claim.text, "customer": claim.customer}
+    return list(made.values())
+
+
+def repeated(parts: Iterable[tuple[str, str]], facts: Facts) -> list[Problem]:
+    """Sentences that make a claim this person was already sent."""
+    problems = []
+    for part, text in parts:
+        for start, end in _sentences(text):
+            sentence = text[start:end]
+            for claim in facts.already:
+                if claim.said_in(sentence):
+                    lead = len(sentence) - len(sentence.lstrip())
+                    problems.append(Problem(part, start + lead, end, sentence.strip(),
+                                            f"already sent: {claim.text[:80]}"))  # fmt: skip
+                    break
+    return problems
+
+
+@dataclass(frozen=True)
 class Fact:
     """A quantity that is true, where it comes from: ``about`` holds the content stems
     of the claim it belongs to (empty for a bare fact such as the raise's amount)."""
@@ -423,6 +493,7 @@ class Facts:
     customers: dict[str, str] = field(default_factory=dict)  # lower-cased → as written
     ours: set[str] = field(default_factory=set)  # content stems of what we say about us
     titles: set[str] = field(default_factory=set)  # job titles, normalised
+    already: list[OurClaim] = field(default_factory=list)  # sent to this person before
 
     def merge(self, other: Facts) -> Facts:
         return Facts(
@@ -433,6 +504,7 @@ class Facts:
             {**self.customers, **other.customers},
             self.ours | other.ours,
             self.titles | other.titles,
+            self.already + other.already,
         )
 
     # --- building ---------------------------------------------------------------------
@@ -610,6 +682,8 @@ def facts_of(data: dict[str, Any]) -> Facts:
         for date in _dates(touch.get("sent_on")):
             own.add_quantity(date)
         own.add_name(touch.get("subject"))
+    for made in data.get("already_claimed") or []:
+        own.already.append(OurClaim.of(str(made.get("claim") or ""), made.get("customer")))
     sender = data.get("sender") or {}
     return _sender_facts(json.dumps(sender, sort_keys=True, default=str)).merge(own)
 

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 from signalseq.drafting import hygiene
 from signalseq.drafting.checks import Check, GuardrailReport, Span, spans
-from signalseq.drafting.grounding import Facts
+from signalseq.drafting.grounding import Facts, repeated
 from signalseq.drafting.grounding import check as ground
 from signalseq.drafting.prompts import PromptFile
 from signalseq.drafting.sender import SenderProfile
@@ -51,6 +51,21 @@ def grounding(parts: list[tuple[str, str]], facts: Facts) -> Check:
         False,
         f"not in the research context or sender profile: {listed}",
         tuple(Span(p.part, p.start, p.end, p.text) for p in problems),
+    )
+
+
+def repeated_claims(parts: list[tuple[str, str]], facts: Facts) -> Check:
+    """A warning, not a failure: a claim this person was already sent, made again."""
+    problems = repeated(parts, facts)
+    if not problems:
+        return Check("repeated_claim", True, "no claim this person was already sent")
+    return Check(
+        "repeated_claim",
+        True,
+        "repeats what this person was already sent: "
+        + "; ".join(f"{p.text!r} ({p.why})" for p in problems),
+        tuple(Span(p.part, p.start, p.end, p.text) for p in problems),
+        warning=True,
     )
 
 
@@ -156,6 +171,7 @@ def check_draft(
     checks += hygiene.hygiene(subject, body, prompt.channel)
     checks.append(hygiene.language(body, language))
     checks.append(grounding([("subject", subject), ("body", body)], facts))
+    checks.append(repeated_claims([("subject", subject), ("body", body)], facts))
     leaked = _quoted(body, instructions)
     checks.append(
         Check(

@@ -23,13 +23,13 @@ def when(moment: datetime | None) -> str:
 
 
 def highlight(text: str | None, part: str, checks: list[dict[str, Any]]) -> list[tuple[str, str]]:
-    """``text`` cut into (segment, names of the failed checks flagging it) pieces, so the
-    page can mark the flagged spans; overlapping spans are merged."""
+    """``text`` cut into (segment, names of the failed or warning checks flagging it)
+    pieces, so the page can mark the flagged spans; overlapping spans are merged."""
     if not text:
         return []
     flags: list[set[str]] = [set() for _ in text]
     for check in checks:
-        if check.get("ok", True):
+        if check.get("ok", True) and not check.get("warning"):
             continue
         for span in check.get("spans", []):
             if span.get("part") != part:
