@@ -49,7 +49,7 @@ class Score:
 
 
 def score() -> Score:
-    sender = shipped_library().sender.model_dump() | {"first_name": "Maya"}
+    sender = shipped_library().sender.as_context()
     result = Score()
     check([("body", "warm up")], facts_of(CONTEXTS["onyx_labs"] | {"sender": sender}))
     started = time.perf_counter()

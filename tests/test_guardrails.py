@@ -125,3 +125,48 @@ def test_grounding_catches_planted_hallucinations_and_passes_faithful_paraphrase
     assert sum(result.planted.values()) >= 80 and sum(result.faithful.values()) >= 80
     assert result.recall >= 0.95, "\n".join(result.errors)
     assert result.false_positives <= 0.03, "\n".join(result.errors)
+
+
+def _offline(prompt_id: str, kind: str = "funding", **contact: object):  # type: ignore[no-untyped-def]
+    job = job_for(prompt_id, kind)
+    job.context.data["contact"].update(contact)
+    return job, OfflineDrafter().draft(job)
+
+
+def test_the_offline_drafter_writes_for_the_contacts_role() -> None:
+    written = {}
+    for persona, department, title in [("security", "security", "Head of Security"),
+                                       ("people", "people", "Head of People"),
+                                       ("sales", "sales", "VP Sales")]:  # fmt: skip
+        job, written[persona] = _offline("email-opener-funding", department=department, title=title)
+        sender = job.context.data["sender"]
+        tagged = [text.lower() for text, personas in
+                  zip(sender["value_propositions"], sender["value_personas"], strict=True)
+                  if persona in personas]  # fmt: skip
+        assert any(text in written[persona].body.lower() for text in tagged), persona
+        assert f"{persona} leader" in written[persona].body, persona
+    security, people, sales = written["security"], written["people"], written["sales"]
+    assert len({security.body, people.body, sales.body}) == 3
+
+
+def test_the_offline_drafter_never_sends_a_claim_twice_to_one_person() -> None:
+    from signalseq.drafting.grounding import claims_made
+
+    job = job_for("email-new-angle")
+    sender = job.context.data["sender"]
+    already = claims_made([p["claim"] for p in sender["proof_points"]], sender)
+    already += claims_made(sender["value_propositions"][:2], sender)
+    job.context.data["already_claimed"] = already
+    result = OfflineDrafter().draft(job)
+    assert result.guardrails.passed, result.guardrails.feedback()
+    again = {c["claim"] for c in claims_made([result.body], sender)}
+    assert not again & {c["claim"] for c in already}, again
+    assert "repeated_claim" not in {c.name for c in result.guardrails.checks if c.warning}
+
+
+def test_a_visit_note_never_names_what_was_read_and_a_value_add_does_not_ask() -> None:
+    visit = OfflineDrafter().draft(job_for("email-opener-visit", "website_visit"))
+    text = f"{visit.subject}\n{visit.body}".lower()
+    assert "pricing" not in text and "/pricing" not in text and "visit" not in text
+    value = OfflineDrafter().draft(job_for("email-value-add"))
+    assert value.guardrails.passed and "?" not in value.body

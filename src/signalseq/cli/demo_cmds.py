@@ -76,6 +76,13 @@ def _print(report: DemoReport, cli_out: Console) -> None:
             "more: `signalseq draft show TOUCH_ID`; the prompt behind it: "
             "`signalseq draft preview TOUCH_ID`"
         )
+    if report.repetition is not None:
+        r = report.repetition
+        cli_out.print(
+            f"drafts: {r.shared} of {r.sentences} sentences ({r.shared_share:.1%}) also appear in "
+            "another contact's draft of the same step, names masked (target < 10%); claims "
+            f"sent to the same person twice: {r.repeated_claims} of {r.people} people (target 0)"
+        )
     _print_delivery(report, cli_out)
     if report.funnel is not None:
         print_rules(report.funnel, cli_out)

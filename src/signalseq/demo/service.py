@@ -24,7 +24,9 @@ from signalseq.crm.models import Contact
 from signalseq.decisions.service import DecideReport, decide_pending
 from signalseq.delivery.mailboxes import workspace_mailboxes
 from signalseq.delivery.service import mailbox_rows
+from signalseq.drafting import repetition
 from signalseq.drafting.library import workspace_library
+from signalseq.drafting.repetition import Repetition
 from signalseq.drafting.service import drafter_from_settings, sample_drafts
 from signalseq.enrollments.models import Enrollment, Touch
 from signalseq.inbound.events import parse_event, record_pushed
@@ -129,6 +131,7 @@ class DemoReport:
     # people who changed employer: the address used now, and the emails the outbox holds
     # for them, read from the files' To: headers (new address / a former employer's)
     movers: list[dict[str, Any]] = field(default_factory=list)
+    repetition: Repetition | None = None  # how templated the drafts read
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -151,6 +154,7 @@ class DemoReport:
             "tasks": self.tasks,
             "report": self.funnel.as_dict() if self.funnel else None,
             "movers": self.movers,
+            "drafting_repetition": self.repetition.as_dict() if self.repetition else None,
         }
 
 
@@ -220,6 +224,7 @@ def run_demo(settings: Settings, database: Database, clock: Clock) -> DemoReport
         report.queue = counts.pending(session)
         report.reviewer_password = _demo_reviewer(session, start)
         report.movers = _movers(session, settings.resolved_outbox_dir)
+        report.repetition = repetition.measure(session)
     return report
 
 

@@ -196,7 +196,7 @@ _SCRIPT_LINE = re.compile(r"^\s*(opener|why now|value|proof|question|ask|voicema
 SUMMARY_CHARS = 400
 
 
-def summary(body: str, channel: str = "email") -> str:
+def summary(body: str, channel: str = "email", limit: int | None = SUMMARY_CHARS) -> str:
     """What an earlier touch said and offered, in its own words: the greeting,
     sign-off and signature left out; of a call script, what was said (the value, the
     proof, the question and the ask), not the lines that introduce the caller."""
@@ -216,9 +216,9 @@ def summary(body: str, channel: str = "email") -> str:
         if lines:
             lines[0] = _GREETING.sub("", lines[0], count=1)
     text = " ".join(line for line in lines if line)
-    if len(text) <= SUMMARY_CHARS:
+    if limit is None or len(text) <= limit:
         return text
-    cut = text[:SUMMARY_CHARS]
+    cut = text[:limit]
     end = max(cut.rfind(". "), cut.rfind("? "), cut.rfind("! "))
     return cut[: end + 1] if end > 0 else cut.rsplit(" ", 1)[0] + "…"
 
@@ -280,7 +280,7 @@ def assemble(
     last_email = next((p for p in reversed(previous) if p.channel == "email" and p.subject), None)
     threaded = touch.thread == "continue" and last_email is not None
     facts = signal_facts(signal, visits, now)
-    sender_data = sender.model_dump() | {"first_name": sender.sender.first_name}
+    sender_data = sender.as_context()
     company = display_company_name(account.name) if account else "their company"
     facts["summary"] = _summary(facts, company, contact.full_name)
     data = {
@@ -296,6 +296,7 @@ def assemble(
             "country": account.country if account else None,
         },
         "contact": {
+            "id": contact.id,
             "first_name": untrusted(first_name, "contact name"),
             "full_name": untrusted(contact.full_name, "contact name"),
             "title": untrusted(title, "job title"),

@@ -33,7 +33,9 @@ _PLACEHOLDER = re.compile(
     r"|lorem ipsum",
     re.IGNORECASE,
 )
-_URL = re.compile(r"\bhttps?://[^\s<>()\"']+|\bwww\.[^\s<>()\"']+", re.IGNORECASE)
+_URL = re.compile(
+    r"\b(?:https?://|www\.)[^\s<>()\"']*[^\s<>()\"'.,;:!?]", re.IGNORECASE
+)  # a sentence's full stop is not part of the link
 
 
 def count_words(text: str) -> int:
@@ -131,6 +133,8 @@ def check_draft(
     ctas = sum(1 for s in sentences if s.rstrip().endswith("?") or _CTA.search(s))
     if prompt.cta == "one":
         checks.append(Check("call_to_action", ctas == 1, f"{ctas} calls to action (exactly 1)"))
+    elif prompt.cta == "none":
+        checks.append(Check("call_to_action", ctas == 0, f"{ctas} calls to action (none)"))
     banned = tuple(
         Span("body", m.start(), m.end(), m.group(0))
         for phrase in sender.banned

@@ -124,7 +124,9 @@ class PromptFile(WorkspaceModel):
     max_chars: int | None = Field(default=None, ge=20, le=5000, description="whole body")
     subject_max_chars: int = Field(default=60, ge=10, le=200)
     output: Literal["email", "message", "script"] = "email"
-    cta: Literal["one", "any"] = Field(default="one", description="calls to action required")
+    cta: Literal["one", "none", "any"] = Field(
+        default="one", description="calls to action: exactly one, none (a value-add), or any"
+    )
     # Filled by the parser, not written in the front matter.
     body: str = ""
     body_line: int = 1

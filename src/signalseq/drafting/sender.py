@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pydantic import Field, field_validator
 
+from signalseq.drafting.personas import PERSONAS
 from signalseq.normalize.domains import normalize_domain, normalize_domains
 from signalseq.workspace.schema import WorkspaceModel
 
@@ -32,6 +33,23 @@ DEFAULT_BANNED = (
     "act now",
     "don't miss out",
 )
+
+
+class ValueProposition(WorkspaceModel):
+    text: str = Field(min_length=10, max_length=300, description="citable as written")
+    personas: list[str] = Field(
+        default_factory=list,
+        description="who it speaks to (sales, revops, marketing, data, people, security, "
+        "product, engineering, success, finance, operations, executive); empty: everyone",
+    )
+
+    @field_validator("personas")
+    @classmethod
+    def _known(cls, value: list[str]) -> list[str]:
+        unknown = sorted(set(value) - set(PERSONAS))
+        if unknown:
+            raise ValueError(f"unknown persona {unknown[0]!r}; use one of {', '.join(PERSONAS)}")
+        return value
 
 
 class ProofPoint(WorkspaceModel):
@@ -61,7 +79,9 @@ class SenderProfile(WorkspaceModel):
     website: str | None = None
     product: str = Field(min_length=3, max_length=300, description="what we sell, in a line")
     sender: Person
-    value_propositions: list[str] = Field(min_length=1)
+    value_propositions: list[ValueProposition] = Field(
+        min_length=1, description="a line each, or {text, personas} to say whom it speaks to"
+    )
     proof_points: list[ProofPoint] = Field(default_factory=list)
     case_studies: list[CaseStudy] = Field(default_factory=list)
     call_to_action: str = Field(
@@ -86,6 +106,22 @@ class SenderProfile(WorkspaceModel):
         description="another language for contacts in a country (ISO code → language), "
         "e.g. {DE: de}; a contact's own `language` or `locale` attribute wins",
     )
+
+    @field_validator("value_propositions", mode="before")
+    @classmethod
+    def _propositions(cls, value: object) -> object:
+        if isinstance(value, list):
+            return [{"text": v} if isinstance(v, str) else v for v in value]
+        return value
+
+    def as_context(self) -> dict[str, object]:
+        """What prompts and drafters see: value propositions as lines (as templates
+        print them), their personas alongside."""
+        data = self.model_dump()
+        data["value_propositions"] = [v.text for v in self.value_propositions]
+        data["value_personas"] = [v.personas for v in self.value_propositions]
+        data["first_name"] = self.sender.first_name
+        return data
 
     @field_validator("banned_phrases")
     @classmethod
