@@ -112,10 +112,10 @@ def test_the_offline_drafter_writes_threaded_grounded_touches(store, funded, tmp
     assert bump.subject == f"Re: {opener.subject}"
     assert bump.context["previous_touches"][0]["subject"] == opener.subject
     source = (root / "prompts" / "email-opener-funding.md").read_bytes()
-    assert opener.prompt_id == "email-opener-funding" and opener.prompt_version == 1
+    assert opener.prompt_id == "email-opener-funding" and opener.prompt_version == 2
     assert opener.template_sha256 == hashlib.sha256(source).hexdigest()
     assert len(opener.messages_sha256 or "") == 64
-    assert (opener.drafter, opener.model, opener.endpoint_host) == ("offline", "offline-v1", None)
+    assert (opener.drafter, opener.model, opener.endpoint_host) == ("offline", "offline-v2", None)
     delivered = (tmp_path / "out" / f"touch-{opener_touch.id:08d}.eml").read_text()
     assert "Harrow Ventures" in delivered
 

@@ -130,6 +130,11 @@ def _step(figure: str, scale: float) -> float:
 
 
 def quantities(text: str, plans_too: bool = True) -> list[Found]:
+    return list(_quantities(text, plans_too))
+
+
+@lru_cache(maxsize=4096)
+def _quantities(text: str, plans_too: bool) -> tuple[Found, ...]:
     """Every quantity in ``text`` with its span; ``plans_too=False`` leaves out durations
     that propose rather than claim ("in the next two quarters", "a 20-minute call")."""
     found: list[Found] = []
@@ -166,12 +171,27 @@ def quantities(text: str, plans_too: bool = True) -> list[Found]:
             continue  # "the next two quarters", "a 20-minute call": a plan, not a fact
         add(quantity, match.start(), match.end())
     found.sort(key=lambda f: f.start)
-    return found
+    return tuple(found)
 
 
 def _planned(text: str, match: re.Match[str]) -> bool:
     before = text[max(0, match.start() - 24) : match.start()]
     return bool(_PLAN.search(before) or _MEETING.match(text, match.end()))
+
+
+_SINGLE = {
+    word: index if index < 20 else (index - 18) * 10
+    for index, word in enumerate(_NUMBER_WORDS.split("|")[:28])
+} | {"hundred": 100, "dozen": 12}
+
+
+@lru_cache(maxsize=1024)
+def _spelled(words: str) -> int | None:
+    """ "forty one" → 41 (number-parser, English; single words looked up directly)."""
+    if words in _SINGLE:
+        return _SINGLE[words]
+    value = parse_number(words, language="en")
+    return int(value) if isinstance(value, int | float) else None
 
 
 def _quantity(match: re.Match[str]) -> Quantity | None:
@@ -182,7 +202,7 @@ def _quantity(match: re.Match[str]) -> Quantity | None:
     if figure is not None:
         value = float(figure.replace(",", ""))
     else:
-        parsed = parse_number(words.lower().replace("-", " "))
+        parsed = _spelled(words.lower().replace("-", " "))
         if parsed is None:
             return None
         value = float(parsed)

@@ -416,8 +416,7 @@ class OurClaim:
 
     @classmethod
     def of(cls, text: str, customer: str | None = None) -> OurClaim:
-        found = tuple(f.what for f in claims.quantities(text))
-        return cls(text, customer or None, claims.content_stems(text), found)
+        return _our_claim(text, customer or None)
 
     def said_in(self, sentence: str) -> bool:
         if self.customer:
@@ -429,6 +428,12 @@ class OurClaim:
             if any(q.agrees(c) for q in said for c in self.quantities):
                 return True
         return len(shared) >= max(3, len(self.stems) / 2)
+
+
+@lru_cache(maxsize=1024)
+def _our_claim(text: str, customer: str | None) -> OurClaim:
+    found = tuple(f.what for f in claims.quantities(text))
+    return OurClaim(text, customer, claims.content_stems(text), found)
 
 
 @lru_cache(maxsize=64)
@@ -494,6 +499,7 @@ class Facts:
     ours: set[str] = field(default_factory=set)  # content stems of what we say about us
     titles: set[str] = field(default_factory=set)  # job titles, normalised
     already: list[OurClaim] = field(default_factory=list)  # sent to this person before
+    numbered: set[str] = field(default_factory=set)  # names with digits ("Studio 54")
 
     def merge(self, other: Facts) -> Facts:
         return Facts(
@@ -505,6 +511,7 @@ class Facts:
             self.ours | other.ours,
             self.titles | other.titles,
             self.already + other.already,
+            self.numbered | other.numbered,
         )
 
     # --- building ---------------------------------------------------------------------
@@ -516,6 +523,8 @@ class Facts:
             return
         words = tuple(_norm(w) for w in claims.WORD.findall(str(value)))
         self.tokens.update(words)
+        if any(c.isdigit() for c in str(value)):
+            self.numbered.add(str(value).casefold())
         for i in range(len(words)):
             for j in range(i + 1, min(len(words), i + 8) + 1):
                 self.names.add(words[i:j])
@@ -730,10 +739,24 @@ def _customers_in(sentence: str, facts: Facts) -> set[str]:
     return {c for c in facts.customers if c in lowered}
 
 
+def _inside_names(text: str, facts: Facts) -> list[tuple[int, int]]:
+    """Where the text names something whose name holds a number ("Co 0", "Studio 54")."""
+    lowered, spans = text.casefold(), []
+    for name in facts.numbered:
+        start = lowered.find(name)
+        while start >= 0:
+            spans.append((start, start + len(name)))
+            start = lowered.find(name, start + 1)
+    return spans
+
+
 def _quantity_problems(part: str, text: str, facts: Facts) -> list[Problem]:
     problems = []
     sentences = _sentences(text)
+    in_names = _inside_names(text, facts)
     for found in claims.quantities(text, plans_too=False):
+        if any(s <= found.start and found.end <= e for s, e in in_names):
+            continue
         agreeing = [f for f in facts.quantities if found.what.agrees(f.quantity)]
         if not agreeing:
             problems.append(Problem(part, found.start, found.end, found.text, "not in the facts"))

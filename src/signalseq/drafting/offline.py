@@ -242,6 +242,17 @@ class _Writer:
             ["?", ", or is the timing off?"],
         ))  # fmt: skip
 
+    def filler(self) -> str:
+        """A sentence that claims nothing and asks nothing (to reach a word minimum)."""
+        return self.compose(
+            "filler",
+            ["Most of the work is in agreeing which signals count",
+             "The hard part is usually deciding which signals matter",
+             "Usually the first step is choosing which signals to act on"],
+            [", and that is quick to test.", "; the rest follows from there.",
+             ", and it is easy to start small."],
+        )  # fmt: skip
+
     @property
     def a_role(self) -> str:
         return ("an " if self.role[0] in "aeiou" else "a ") + self.role
@@ -412,7 +423,7 @@ def _email_body(w: _Writer, purpose: str, limits: dict[str, Any]) -> str:
             [f"{w.concern(1)} is often the harder part.", f"{w.concern(1)} tends to matter more.",
              f"{w.concern(1)} is where the time goes."],
         )  # fmt: skip
-        extras = [w.insight(), w.question("angle")]
+        extras = [w.insight(), w.filler()]
         return _email(w, [[opening, w.value()], [w.proof()]], w.ask(), limits, extras)
     if purpose == "value_add":
         return _email(w, _value_add(w), None, limits, [w.insight()])
@@ -439,7 +450,7 @@ def _email_body(w: _Writer, purpose: str, limits: dict[str, Any]) -> str:
         )  # fmt: skip
         return _email(w, [[first, follow]], ask, limits, [w.insight()])
     opener: list[list[str | None]] = [[w.hook(), w.insight()], [w.value(), w.proof()]]
-    return _email(w, opener, w.ask(), limits, [w.question("opener")])
+    return _email(w, opener, w.ask(), limits, [w.value(1), w.filler()])
 
 
 def _value_add(w: _Writer) -> list[list[str | None]]:
@@ -459,7 +470,7 @@ def _value_add(w: _Writer) -> list[list[str | None]]:
         told = w.compose(
             "story",
             ["Something that may be useful: ", "A short story that might help: ",
-             "Sharing one customer's experience: ", "One example worth a minute: "],
+             "Sharing one customer's experience: ", "One example from a customer: "],
             [f"{story['customer']} {_lower_first(story['result'], w.names)}"],
             [".", f", which connects to {w.concern(2)}.", f", close to what {w.a_role} deals with."],
         )  # fmt: skip

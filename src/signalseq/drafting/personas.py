@@ -37,7 +37,7 @@ CONCERNS = {
     "finance": ("the pipeline each rep hour buys", "the payback of the new sales spend", "a pipeline forecast with fewer surprises"),
     "operations": ("the manual steps between a signal and a first touch", "simple processes as the team grows", "the tools the team can retire"),
     "executive": ("a pipeline target the current team can reach", "the way the sales team spends its week", "early results from the new plan"),
-    "general": ("the accounts worth a conversation this week", "the way outreach gets started today", "the time spent on accounts that are not ready"),
+    "general": ("the accounts that deserve a conversation this week", "the way outreach gets started today", "the time spent on accounts that are not ready"),
 }  # fmt: skip
 
 

@@ -110,6 +110,9 @@ class Drafter(Protocol):
         ...
 
 
+OFFLINE_WORDINGS = 4
+
+
 class OfflineDrafter:
     name = offline.NAME
 
@@ -117,12 +120,21 @@ class OfflineDrafter:
         return [self.draft(job) for job in jobs]
 
     def draft(self, job: DraftJob) -> DraftResult:
+        """The first of a few wordings that passes every guardrail (deterministic: the
+        same touch always gets the same one); if none does, the first, flagged."""
         started = time.perf_counter()
         step = job.context.data["step"]
-        text = offline.draft(
-            job.context.plain(), job.prompt.id, step["channel"], step["purpose"], job.variant
-        )
-        subject, body, report = job.checked(text.subject, text.body)
+        data = job.context.plain()
+        first: tuple[str | None, str, GuardrailReport] | None = None
+        for attempt in range(OFFLINE_WORDINGS):
+            variant = job.variant + attempt * 1000  # never a later redraft's wording
+            text = offline.draft(data, job.prompt.id, step["channel"], step["purpose"], variant)
+            subject, body, report = job.checked(text.subject, text.body)
+            first = first or (subject, body, report)
+            if report.passed:
+                break
+        else:
+            subject, body, report = first  # type: ignore[misc]
         return DraftResult(
             subject,
             body,
