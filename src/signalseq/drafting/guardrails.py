@@ -136,9 +136,7 @@ def check_draft(
     elif prompt.cta == "none":
         checks.append(Check("call_to_action", ctas == 0, f"{ctas} calls to action (none)"))
     banned = tuple(
-        Span("body", m.start(), m.end(), m.group(0))
-        for phrase in sender.banned
-        for m in re.finditer(rf"(?<!\w){re.escape(phrase)}(?!\w)", body, re.IGNORECASE)
+        Span("body", m.start(), m.end(), m.group(0)) for m in _banned(sender.banned).finditer(body)
     )
     checks.append(
         Check(
@@ -190,16 +188,38 @@ def check_draft(
     return GuardrailReport(tuple(checks))
 
 
+@lru_cache(maxsize=64)
+def _banned(phrases: tuple[str, ...]) -> re.Pattern[str]:
+    alternatives = "|".join(re.escape(p) for p in sorted(phrases, key=len, reverse=True))
+    return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
+
+
 @lru_cache(maxsize=256)
 def _shingles(source: str, size: int) -> frozenset[tuple[str, ...]]:
     words = [w.casefold() for w in _WORD.findall(source)]
     return frozenset(tuple(words[i : i + size]) for i in range(len(words) - size + 1))
 
 
+@lru_cache(maxsize=1)
+def _invisible() -> re.Pattern[str]:
+    """Every format character (Unicode category Cf), found once per process."""
+    found = [chr(c) for c in range(0x110000) if unicodedata.category(chr(c)) == "Cf"]
+    return re.compile("[" + "".join(re.escape(c) for c in found) + "]")
+
+
+def _as_seen(text: str) -> bool:
+    """``text`` already reads as it is written (the common case: no work to do)."""
+    return text.isascii() or (
+        not _invisible().search(text) and unicodedata.is_normalized("NFKC", text)
+    )
+
+
 def _visible(text: str) -> tuple[str, list[int]]:
     """``text`` as a reader sees it — NFKC, without invisible format characters (zero-
     width spaces and joiners, soft hyphens, direction marks) — and, for each character of
     that, its index in ``text``."""
+    if _as_seen(text):
+        return text, list(range(len(text)))
     chars: list[str] = []
     where: list[int] = []
     for index, char in enumerate(text):
@@ -216,12 +236,13 @@ def _quoted(text: str, source: str, size: int = 8) -> tuple[Span, ...]:
     both read as a person sees them, so invisible characters hide nothing."""
     if not source:
         return ()
-    shingles = _shingles(_visible(source)[0], size)
+    shingles = _shingles(source if _as_seen(source) else _visible(source)[0], size)
     seen, where = _visible(text)
     found = list(_WORD.finditer(seen))
+    words = [m.group(0).casefold() for m in found]
     spans: list[Span] = []
     for i in range(len(found) - size + 1):
-        if tuple(m.group(0).casefold() for m in found[i : i + size]) in shingles:
+        if tuple(words[i : i + size]) in shingles:
             start, end = where[found[i].start()], where[found[i + size - 1].end() - 1] + 1
             if spans and start <= spans[-1].end:
                 start = spans[-1].start
