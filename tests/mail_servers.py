@@ -28,6 +28,16 @@ from tests.conftest import require
 DOVECOT = shutil.which("dovecot") or "/usr/sbin/dovecot"
 
 
+def stop(process: subprocess.Popen[bytes], timeout: float = 10) -> None:
+    """Ask a child process to end; kill it if it does not."""
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -291,9 +301,5 @@ service imap-login {{
     try:
         yield Imap(port, user, password)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop(process)
         shutil.rmtree(root, ignore_errors=True)

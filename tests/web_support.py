@@ -20,7 +20,7 @@ import httpx
 import uvicorn
 from fastapi import FastAPI
 from tests.conftest import require
-from tests.mail_servers import free_port
+from tests.mail_servers import free_port, stop
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
@@ -57,12 +57,7 @@ def serve_process(env: dict[str, str]) -> Iterator[str]:
             _wait_until_serving(child, base, log)
             yield base
         finally:
-            child.terminate()
-            try:
-                child.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                child.kill()
-                child.wait()
+            stop(child, timeout=15)
 
 
 def _wait_until_serving(child: subprocess.Popen[bytes], base: str, log: IO[bytes]) -> None:
