@@ -288,3 +288,48 @@ def test_the_audit_log_refuses_update_and_delete(store, queue_world):
 def test_touch_states_after_queue_world(store, queue_world):
     states = [touches(store, i)[0][2] for i in queue_world.enrollments]
     assert states == ["in_review"] * 4 + ["scheduled"]
+
+
+def _fail_a_check(store, touch_id: int) -> None:
+    """The draft as a model might have left it: a banned phrase, flagged."""
+    with store.database.unit_of_work() as session:
+        row = session.scalar(select(Draft).where(Draft.touch_id == touch_id))
+        checks = [c for c in row.guardrails if c["name"] != "banned_phrases"]
+        row.guardrails = [*checks, {"name": "banned_phrases", "ok": False,
+                                    "message": "banned: 'circling back'", "spans": []}]  # fmt: skip
+        row.guardrails_passed = False
+
+
+def test_a_failed_check_is_approved_only_with_a_stated_reason(store, queue_world):
+    item = pending(store)[0]
+    _fail_a_check(store, item.touch_id)
+    sha = draft_of(store, item.touch_id).content_sha256
+    for reason in (None, "", "ok"):
+        with (
+            pytest.raises(queue.OverrideNeeded, match="failed banned_phrases"),
+            store.database.unit_of_work() as session,
+        ):
+            queue.approve(session, item.id, ALICE, POLICY, sha, queue_world.now, override=reason)
+    with store.database.unit_of_work() as session:
+        assert session.get(Touch, item.touch_id).state == "in_review"
+        queue.approve(session, item.id, ALICE, POLICY, sha, queue_world.now,
+                      override="the phrase is a customer's quote, agreed with legal")  # fmt: skip
+        assert session.get(Touch, item.touch_id).state == "approved"
+        entry = session.scalar(
+            select(AuditEntry).where(AuditEntry.item_id == item.id, AuditEntry.action == "approved")
+        )
+        assert entry.reason == "override: the phrase is a customer's quote, agreed with legal"
+
+
+def test_bulk_approvals_do_not_count_toward_a_new_versions_approvals(store, queue_world):
+    items = pending(store)
+    lax = ReviewPolicy(low_risk=["first_touch", "new_sequence_version", "new_prompt_version",
+                                 "seniority", "jurisdiction"])  # fmt: skip
+    with store.database.unit_of_work() as session:
+        for row in session.scalars(select(ReviewItem).where(ReviewItem.state == "pending")):
+            row.low_risk = True
+        approvals = text("SELECT facet, value FROM review_counts WHERE facet LIKE 'approved:%'")
+        before = dict(session.execute(approvals).all())
+        report = queue.bulk_approve(session, [i.id for i in items], ALICE, lax, queue_world.now)
+        after = dict(session.execute(approvals).all())
+    assert report.approved and after == before  # unseen drafts vouch for nothing

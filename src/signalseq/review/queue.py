@@ -230,10 +230,13 @@ def approve(
     now: datetime,
     *,
     action: str = "approved",
+    override: str | None = None,
 ) -> ReviewItem:
     """Approve the text the reviewer saw (``seen_sha256``): refused if it has changed
     since, if someone else holds the item, or if the reviewer edited it themselves and
-    the policy asks for four eyes."""
+    the policy asks for four eyes. A draft that failed a check is approved only with an
+    ``override`` reason (kept in the audit log); one that failed a check of its shape,
+    never without an edit."""
     _may_approve(reviewer, policy)
     item = _item(session, item_id)
     _take(session, item, reviewer, policy, now)
@@ -252,6 +255,13 @@ def approve(
         raise ReviewConflict(
             f"the draft of touch {touch.id} failed {', '.join(broken)}: edit it before approving"
         )
+    failed = failed_checks(draft)
+    override = (override or "").strip()
+    if failed and len(override) < MIN_OVERRIDE_CHARS:
+        raise OverrideNeeded(
+            f"the draft of touch {touch.id} failed {', '.join(failed)}: approving it anyway "
+            f"needs a reason (at least {MIN_OVERRIDE_CHARS} characters), or edit it"
+        )
     _close(session, item, "approved", now)
     item.resolution = action
     item.decided_by = reviewer.name
@@ -262,7 +272,8 @@ def approve(
     touch.lease_until = None
     enrollment = session.get(Enrollment, touch.enrollment_id)
     assert enrollment is not None
-    counts.bump(session, _approval_facets(enrollment, draft), +1)
+    if action != "bulk_approved":  # a new version needs approvals of drafts people read
+        counts.bump(session, _approval_facets(enrollment, draft), +1)
     audit.record(
         session,
         actor=reviewer.name,
@@ -270,10 +281,30 @@ def approve(
         at=now,
         touch_id=touch.id,
         item_id=item.id,
+        reason=f"override: {override}" if failed else None,
         content_sha256=draft.content_sha256,
         draft_version=draft.version,
+        overridden=failed or None,
     )
     return item
+
+
+MIN_OVERRIDE_CHARS = 10
+
+
+def failed_checks(draft: Draft) -> list[str]:
+    """The checks a draft failed (warnings are not failures)."""
+    return [
+        c["name"]
+        for c in draft.guardrails
+        if not c.get("ok", True) and not c.get("warning") and c.get("name") not in STRUCTURE
+    ]
+
+
+class OverrideNeeded(ConflictError):
+    """Approving a draft that failed a check needs a stated reason."""
+
+    code = "override_needed"
 
 
 def _approval_facets(enrollment: Enrollment, draft: Draft) -> list[str]:

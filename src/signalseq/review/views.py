@@ -20,6 +20,7 @@ from signalseq.errors import NotFoundError
 from signalseq.people import employments
 from signalseq.review import audit, counts
 from signalseq.review.models import ReviewItem, ReviewReason
+from signalseq.review.queue import failed_checks
 from signalseq.signals.models import Signal
 
 PAGE_SIZE = 50
@@ -253,6 +254,7 @@ def item_view(
         "account": account,
         "signal": signal,
         "revisions": revisions,
+        "failed_checks": failed_checks(draft),
         "recipient": recipient_view(session, contact, touch.channel),
         "sender": (
             choose_mailbox(session, mailboxes, enrollment, contact, account).address

@@ -160,6 +160,7 @@ def approve(
     viewer: Viewer = Depends(require_viewer),
     csrf_token: str = Form(""),
     content_sha256: str = Form(""),
+    override: str = Form(""),
 ) -> Response:
     security.check_csrf(viewer, csrf_token)
     state = security.app_state(request)
@@ -172,6 +173,7 @@ def approve(
                 _policy(request),
                 content_sha256,
                 state.clock.now(),
+                override=override,
             )
     except (ConflictError, PermissionDenied) as exc:
         return _refused(request, viewer, item_id, exc)

@@ -1,6 +1,25 @@
 // Keyboard shortcuts. Queue: j/k move, Enter opens. Item: j/k next/previous,
-// a approve, e edit, r reject. Ignored while typing in a field.
+// a approve, e edit, r reject. Ignored while typing in a field; can be turned off
+// (WCAG 2.1.4) with the switch in the header, remembered in this browser.
 (function () {
+  var STORE = "signalseq.shortcuts";
+  function enabled() { try { return localStorage.getItem(STORE) !== "off"; } catch (e) { return true; } }
+  var toggle = document.getElementById("shortcuts-toggle");
+  if (toggle) {
+    toggle.checked = enabled();
+    toggle.addEventListener("change", function () {
+      try { localStorage.setItem(STORE, toggle.checked ? "on" : "off"); } catch (e) { /* private mode */ }
+    });
+  }
+  var dirty = false;  // an edit typed and not saved: leaving asks first
+  document.querySelectorAll("#edit-form textarea, #edit-form input[name=subject], #reject-form textarea")
+    .forEach(function (field) { field.addEventListener("input", function () { dirty = true; }); });
+  document.querySelectorAll("form").forEach(function (form) {
+    form.addEventListener("submit", function () { dirty = false; });
+  });
+  window.addEventListener("beforeunload", function (event) {
+    if (dirty) { event.preventDefault(); event.returnValue = ""; }
+  });
   function typing(event) {
     var tag = (event.target.tagName || "").toLowerCase();
     return tag === "input" || tag === "textarea" || tag === "select" || event.target.isContentEditable;
@@ -23,7 +42,7 @@
   if (rows.length) select(0);
   var pager = document.querySelector(".pager");
   document.addEventListener("keydown", function (event) {
-    if (typing(event) || event.ctrlKey || event.metaKey || event.altKey) return;
+    if (!enabled() || typing(event) || event.ctrlKey || event.metaKey || event.altKey) return;
     var key = event.key;
     if (rows.length) {
       if (key === "j") { select(current + 1); event.preventDefault(); }
@@ -36,7 +55,8 @@
     else if (key === "k" && pager.dataset.prev) { window.location = pager.dataset.prev; }
     else if (key === "a") {
       var approve = document.getElementById("approve-form");
-      if (approve) { event.preventDefault(); approve.submit(); }
+      // requestSubmit: a required override reason stops it, as the button would
+      if (approve) { event.preventDefault(); approve.requestSubmit(); }
     } else if (key === "e") { event.preventDefault(); openDetails("edit", "textarea"); }
     else if (key === "r") { event.preventDefault(); openDetails("reject", "select"); }
   });
