@@ -333,3 +333,23 @@ def test_bulk_approvals_do_not_count_toward_a_new_versions_approvals(store, queu
         report = queue.bulk_approve(session, [i.id for i in items], ALICE, lax, queue_world.now)
         after = dict(session.execute(approvals).all())
     assert report.approved and after == before  # unseen drafts vouch for nothing
+
+
+def test_an_approval_is_recalled_until_the_send_starts(store, queue_world):
+    first, second = pending(store)[:2]
+    for item in (first, second):
+        sha = draft_of(store, item.touch_id).content_sha256
+        with store.database.unit_of_work() as session:
+            queue.approve(session, item.id, ALICE, POLICY, sha, queue_world.now)
+    with store.database.unit_of_work() as session:
+        fresh = queue.recall(session, first.id, BOB, POLICY, queue_world.now)
+        assert session.get(Touch, first.touch_id).state == "in_review"
+        assert fresh.state == "pending" and fresh.reasons[0]["code"] == "approval_void"
+    assert draft_of(store, first.touch_id).approved_sha256 is None
+    with store.database.unit_of_work() as session:  # the worker reserved it: too late
+        session.get(Touch, second.touch_id).state = "sending"
+    with (
+        pytest.raises(ReviewConflict, match="too late to recall"),
+        store.database.unit_of_work() as session,
+    ):
+        queue.recall(session, second.id, BOB, POLICY, queue_world.now)

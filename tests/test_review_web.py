@@ -131,15 +131,25 @@ def test_roles_and_claims_are_enforced(app, store):
     )
     assert refused.status_code == 403 and "may not approve" in refused.text
     rita, rob = TestClient(app, follow_redirects=False), TestClient(app, follow_redirects=False)
-    sign_in(rita)
+    rita_token = sign_in(rita)
     rob_token = sign_in(rob, "rob")
-    assert "approve-form" in rita.get(f"/queue/items/{item.id}").text  # rita claims it
+    assert "approve-form" in rita.get(f"/queue/items/{item.id}").text
+    opened = rob.get(f"/queue/items/{item.id}")  # opening claims nothing: rob may act too
+    assert "approve-form" in opened.text and "is reviewing" not in opened.text
+    claimed = rita.post(f"/queue/items/{item.id}/claim", data={"csrf_token": rita_token})
+    assert claimed.status_code == 303
     held = rob.get(f"/queue/items/{item.id}")
-    assert "claimed by rita" in held.text and "approve-form" not in held.text
+    assert "rita is reviewing (since 0 min" in held.text and "approve-form" not in held.text
     taken = rob.post(
         f"/queue/items/{item.id}/approve", data={"content_sha256": sha, "csrf_token": rob_token}
     )
     assert taken.status_code == 409
+    refused = rob.post(
+        f"/queue/items/{item.id}/claim", data={"csrf_token": rob_token, "release": "1"}
+    )
+    assert refused.status_code == 403 and "an admin can take over" in refused.text
+    rita.post(f"/queue/items/{item.id}/claim", data={"csrf_token": rita_token, "release": "1"})
+    assert "approve-form" in rob.get(f"/queue/items/{item.id}").text  # released on leave
 
 
 def test_disabling_a_user_ends_their_session(app, store):

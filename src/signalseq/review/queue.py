@@ -162,6 +162,26 @@ def claim(
     return item
 
 
+def release_claim(
+    session: Session, item_id: int, reviewer: Reviewer, policy: ReviewPolicy, now: datetime
+) -> ReviewItem:
+    """Let go of a claim: your own, or — an admin — anyone's (a take-over)."""
+    item = _item(session, item_id)
+    if item.claimed_by is None or item.lease_until is None or item.lease_until <= now:
+        return item
+    if item.claimed_by != reviewer.name and reviewer.role != "admin":
+        raise PermissionDenied(
+            f"{item.claimed_by} is reviewing item {item.id}; an admin can take over"
+        )
+    previous = item.claimed_by
+    item.claimed_by = None
+    item.lease_until = None
+    audit.record(session, actor=reviewer.name, action="released", at=now,
+                 touch_id=item.touch_id, item_id=item.id,
+                 reason=None if previous == reviewer.name else f"taken from {previous}")  # fmt: skip
+    return item
+
+
 def claim_next(
     session: Session, reviewer: Reviewer, policy: ReviewPolicy, now: datetime
 ) -> ReviewItem | None:
@@ -522,6 +542,29 @@ def reschedule(
         reason=cause,
         rescheduled_to=due.isoformat(),
     )
+
+
+def recall(
+    session: Session, item_id: int, reviewer: Reviewer, policy: ReviewPolicy, now: datetime
+) -> ReviewItem:
+    """Take back an approval before the send starts: the touch (locked, so the worker's
+    reservation and this never both win) goes back to review with a new item; once the
+    worker has reserved it for sending, it is too late."""
+    _may_approve(reviewer, policy)
+    item = _item(session, item_id)
+    if item.state != "approved":
+        raise ReviewConflict(f"review item {item.id} is {item.state}: nothing to recall")
+    touch = session.get(Touch, item.touch_id, with_for_update=True)
+    draft = session.scalar(select(Draft).where(Draft.touch_id == item.touch_id))
+    if touch is None or draft is None:
+        raise NotFoundError(f"review item {item.id} has lost its touch")
+    if touch.state != "approved":
+        raise ReviewConflict(f"touch {touch.id} is already {touch.state}: too late to recall")
+    item.resolution = "recalled"
+    audit.record(session, actor=reviewer.name, action="recalled", at=now, touch_id=touch.id,
+                 item_id=item.id, content_sha256=draft.content_sha256,
+                 draft_version=draft.version)  # fmt: skip
+    return void_approval(session, touch, draft, f"recalled by {reviewer.name}", policy, now)
 
 
 def void_approval(

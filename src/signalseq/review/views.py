@@ -4,7 +4,7 @@ costs the same with 100 pending items or 100,000."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, tuple_
@@ -211,7 +211,11 @@ def next_pending(session: Session, item_id: int) -> int | None:
 
 
 def item_view(
-    session: Session, item_id: int, now: datetime, mailboxes: list[Mailbox] | None = None
+    session: Session,
+    item_id: int,
+    now: datetime,
+    mailboxes: list[Mailbox] | None = None,
+    lease: timedelta = timedelta(minutes=10),
 ) -> dict[str, Any]:
     """Everything the item page shows: the draft and its versions, who it goes to and
     from, why it is here, the research context and trigger signal, the guardrails, and
@@ -244,6 +248,11 @@ def item_view(
             "overdue": now >= item.sla_at,
             "claimed_by": item.claimed_by if live_claim else None,
             "lease_until": item.lease_until if live_claim else None,
+            "claimed_minutes": (
+                max(0, int((now - (item.lease_until - lease)).total_seconds() // 60))
+                if live_claim and item.lease_until is not None
+                else None
+            ),
             "resolution": item.resolution,
             "decided_by": item.decided_by,
         },

@@ -4,6 +4,7 @@ service function."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -13,7 +14,6 @@ from signalseq.delivery.mailboxes import workspace_mailboxes
 from signalseq.drafting.library import workspace_library
 from signalseq.errors import ConflictError, NotFoundError, PermissionDenied
 from signalseq.review import queue, views
-from signalseq.review.closing import ReviewConflict
 from signalseq.review.policy import ReviewPolicy
 from signalseq.rules.watcher import review_policy
 from signalseq.web import security
@@ -24,6 +24,7 @@ router = APIRouter(include_in_schema=False)
 ANYONE = ("reviewer", "rules_author", "admin")
 DONE = {
     "approved": "Approved.",
+    "recalled": "Approval recalled: the draft is back in the queue.",
     "edited": "Edit saved; it waits for a second reviewer (four eyes).",
     "edited_approved": "Edit saved and approved.",
     "rejected": "Rejected.",
@@ -97,7 +98,9 @@ def _item_page(
     rules = state.rules()
     mailboxes = workspace_mailboxes(rules.workspace, rules.prompts.sender, state.settings)
     with state.database.unit_of_work() as session:
-        view = views.item_view(session, item_id, now, mailboxes)
+        view = views.item_view(
+            session, item_id, now, mailboxes, timedelta(minutes=policy.lease_minutes)
+        )
     claimed_by = view["item"]["claimed_by"]
     can_act = viewer.role in policy.approvers and claimed_by in (None, viewer.username)
     return page(
@@ -107,6 +110,7 @@ def _item_page(
         status_code=status_code,
         v=view,
         can_act=can_act,
+        approvers=policy.approvers,
         reject_reasons=policy.reject_reasons,
         **extra,
     )
@@ -116,18 +120,35 @@ def _item_page(
 def item_page(
     request: Request, item_id: int, viewer: Viewer = Depends(require_viewer), done: str = ""
 ) -> Response:
-    """Open an item; an approver who opens a pending item claims it for the lease."""
+    """Open an item. Opening claims nothing (paging through the queue locks no one out):
+    a claim is taken by acting on it or by pressing Claim."""
     security.require_role(viewer, *ANYONE)
+    return _item_page(request, viewer, item_id, message=DONE.get(done))
+
+
+@router.post("/queue/items/{item_id}/claim")
+def claim(
+    request: Request,
+    item_id: int,
+    viewer: Viewer = Depends(require_viewer),
+    csrf_token: str = Form(""),
+    release: str = Form(""),
+) -> Response:
+    """Claim the item for the lease, or (``release``) let it go; an admin's release of
+    someone else's claim is a take-over."""
+    security.check_csrf(viewer, csrf_token)
     state = security.app_state(request)
-    policy = _policy(request)
-    error = None
-    if viewer.role in policy.approvers:
-        try:
-            with state.database.unit_of_work() as session:
-                queue.claim(session, item_id, _reviewer(viewer), policy, state.clock.now())
-        except ReviewConflict as exc:
-            error = str(exc)
-    return _item_page(request, viewer, item_id, error=error, message=DONE.get(done))
+    try:
+        with state.database.unit_of_work() as session:
+            if release:
+                queue.release_claim(session, item_id, _reviewer(viewer), _policy(request),
+                                    state.clock.now())  # fmt: skip
+            else:
+                queue.claim(session, item_id, _reviewer(viewer), _policy(request),
+                            state.clock.now())  # fmt: skip
+    except (ConflictError, PermissionDenied) as exc:
+        return _refused(request, viewer, item_id, exc)
+    return RedirectResponse(f"/queue/items/{item_id}", status_code=303)
 
 
 @router.get("/queue/items/{item_id}/next")
@@ -151,6 +172,26 @@ def _refused(
 ) -> Response:
     status = 403 if isinstance(exc, PermissionDenied) else getattr(exc, "http_status", 409)
     return _item_page(request, viewer, item_id, status_code=status, error=str(exc), **extra)
+
+
+@router.post("/queue/items/{item_id}/recall")
+def recall(
+    request: Request,
+    item_id: int,
+    viewer: Viewer = Depends(require_viewer),
+    csrf_token: str = Form(""),
+) -> Response:
+    """Take an approval back before the send starts; the new item opens."""
+    security.check_csrf(viewer, csrf_token)
+    state = security.app_state(request)
+    try:
+        with state.database.unit_of_work() as session:
+            fresh = queue.recall(session, item_id, _reviewer(viewer), _policy(request),
+                                 state.clock.now())  # fmt: skip
+            fresh_id = fresh.id
+    except (ConflictError, PermissionDenied) as exc:
+        return _refused(request, viewer, item_id, exc)
+    return RedirectResponse(f"/queue/items/{fresh_id}?done=recalled", status_code=303)
 
 
 @router.post("/queue/items/{item_id}/approve")

@@ -17,6 +17,14 @@
   document.querySelectorAll("form").forEach(function (form) {
     form.addEventListener("submit", function () { dirty = false; });
   });
+  // a claim held on this page is let go when the reviewer leaves it
+  var held = document.querySelector("form[data-release-on-leave]");
+  window.addEventListener("pagehide", function () {
+    if (held && !dirty && navigator.sendBeacon) {
+      var data = new FormData(held);
+      navigator.sendBeacon(held.action, data);
+    }
+  });
   window.addEventListener("beforeunload", function (event) {
     if (dirty) { event.preventDefault(); event.returnValue = ""; }
   });
