@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import datetime, timedelta
 
 from tests.conftest import REPO_ROOT
 
@@ -147,3 +148,43 @@ def _every_eml_has_a_plain_one_click_header(workspace):
         unfolded = re.sub(rb"\r\n(?=[ \t])", b"", head)
         (value,) = re.findall(rb"(?im)^List-Unsubscribe: (.*)$", unfolded)
         assert re.fullmatch(rb"<https?://[^>]+>, <mailto:[^>]+>", value.strip()), (path, value)
+
+
+def test_every_dashboard_count_opens_a_list_of_that_size(tmp_path, run_cli, store):
+    """On the demo's data: each linked number on the dashboard, and the list it opens."""
+    from fastapi.testclient import TestClient
+    from tests.web_support import post_login
+
+    from signalseq.auth.service import add_user
+    from signalseq.clock import SimulatedClock
+    from signalseq.settings import Settings
+    from signalseq.web.app import create_app
+
+    workspace = tmp_path / "ws"
+    run_cli("init", workspace)
+    assert run_cli("demo").exit_code == 0
+    simulation = json.loads(run_cli("demo", "--json").stdout)["simulation"]
+    end = datetime.fromisoformat(simulation["start"]) + timedelta(days=simulation["days"])
+    later = (end + timedelta(days=1)).replace(microsecond=0)
+    with store.database.unit_of_work() as session:
+        add_user(session, "manager", "a-long-password-123", "admin", later)
+    settings = Settings(_env_file=None, workspace=workspace, database_url=store.url)
+    app = create_app(settings, store.database, SimulatedClock(later))
+    with TestClient(app, follow_redirects=False) as client:
+        post_login(client, data={"username": "manager", "password": "a-long-password-123"})
+        page = client.get("/dashboard", params={"days": "all"}).text
+        links = re.findall(r'<a href="(/dashboard/contacts\?[^"]+)">([^<]+)</a>', page)
+        assert len(links) > 20
+        wrong = []
+        for href, label in links:
+            number = int(label.split()[-1])
+            listed = client.get(href.replace("&amp;", "&")).text
+            shown = int(re.search(r"<h1>(\d+) contact", listed).group(1))
+            if shown != number:
+                wrong.append(f"{label} → {shown}: {href}")
+        assert not wrong, wrong
+    printed = run_cli("--now", later.isoformat(), "report", "--json")
+    assert printed.exit_code == 0, printed.output
+    report = json.loads(printed.stdout)
+    waiting = [day["pending"] for day in report["review"]["queue_by_day"]]
+    assert waiting and min(waiting) >= 0, waiting

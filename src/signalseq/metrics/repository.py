@@ -117,10 +117,12 @@ def first_replies(session: Session, f: Filters) -> list[Any]:
 
 
 def decisions_by_rule(session: Session, f: Filters) -> list[Any]:
-    """(rule, outcome, reason, signals, decisions)"""
+    """(rule, outcome, reason, signals, decisions, contacts): contacts are what the
+    dashboard shows and links to (a contact decided twice is one person)."""
     query = select(
         Decision.rule_id, Decision.outcome, Decision.reason,
         func.count(distinct(Decision.signal_id)), func.count(),
+        func.count(distinct(Decision.contact_id)),
     ).group_by(Decision.rule_id, Decision.outcome, Decision.reason)  # fmt: skip
     return list(session.execute(f.decisions(query)).all())
 
@@ -237,22 +239,32 @@ def contacts_behind(
     rule: str | None = None,
     outcome: str | None = None,
     sequence: str | None = None,
+    branch: str | None = None,
     step: str | None = None,
+    prompt: str | None = None,
     event: str | None = None,
     limit: int = 500,
 ) -> list[dict[str, Any]]:
     """The contacts behind a number of the report (drill-down): through enrollments
-    (a sequence, a step, an event) or through decisions (a rule's outcome)."""
+    (a sequence, a branch's step with its prompt version, an event) or through
+    decisions (a rule's outcome)."""
     if sequence or event:
         query = f.enrollments(_people(Enrollment, Enrollment.contact_id))
         if sequence:
             query = query.where(Enrollment.sequence_id == sequence)
         if rule:
             query = query.where(Enrollment.rule_id == rule)
-        if step or event:
+        if step or event or branch or prompt:
             query = query.join(Touch, Touch.enrollment_id == Enrollment.id)
         if step:
             query = query.where(Touch.step_id == step)
+        if branch:
+            query = query.where(Touch.branch == branch)
+        if prompt:  # "email-bump@v2"
+            name, _, version = prompt.rpartition("@v")
+            query = query.join(Draft, Draft.touch_id == Touch.id).where(
+                Draft.prompt_id == name, Draft.prompt_version == int(version or 0)
+            )
         if event:
             query = query.join(EngagementEvent, EngagementEvent.touch_id == Touch.id).where(
                 EngagementEvent.kind == event

@@ -102,16 +102,16 @@ def build_report(session: Session, filters: Filters, now: datetime) -> Report:
 def _rules(session: Session, f: Filters) -> list[dict[str, Any]]:
     rows: dict[str, dict[str, Any]] = {}
     signals = q.signals_by_rule(session, f)
-    for rule, outcome, reason, _signals, decisions in q.decisions_by_rule(session, f):
+    for rule, outcome, reason, _signals, decisions, contacts in q.decisions_by_rule(session, f):
         row = rows.setdefault(rule, {"rule": rule, "signals": signals.get(rule, 0),
                                      "matched": 0, "enrolled": 0,
                                      "held_out": 0, "skipped": {}, "replied": 0,
                                      "positive_replies": 0, "meetings": 0})  # fmt: skip
         row["matched"] += decisions
         if outcome in ("enrolled", "held_out"):
-            row[outcome] += decisions
+            row[outcome] += contacts
         else:
-            row["skipped"][reason] = row["skipped"].get(reason, 0) + decisions
+            row["skipped"][reason] = row["skipped"].get(reason, 0) + contacts
     for rule, kind, sentiment, enrollments in q.outcomes_by_rule(session, f):
         if rule not in rows:
             continue
@@ -284,11 +284,10 @@ def _queue_by_day(items: list[Any], f: Filters, now: datetime) -> list[dict[str,
         return []
     changes: Counter[date] = Counter()
     for row in items:
-        if row[2] == "cancelled":
-            continue
-        changes[ensure_utc(row[5]).date()] += 1
-        if row[6] is not None:
-            changes[ensure_utc(row[6]).date()] -= 1
+        created = ensure_utc(row[5]).date()
+        changes[created] += 1
+        if row[6] is not None:  # never decided before it was created: the count stays >= 0
+            changes[max(created, ensure_utc(row[6]).date())] -= 1
     first = ensure_utc(min(row[5] for row in items)).date()
     start = max(first, (f.since or now - timedelta(days=30)).date())
     waiting = sum(n for day, n in changes.items() if day < start)

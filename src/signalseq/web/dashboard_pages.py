@@ -66,15 +66,17 @@ def drill_down(
     rule: str | None = None,
     outcome: str | None = None,
     sequence: str | None = None,
+    branch: str | None = None,
     step: str | None = None,
+    prompt: str | None = None,
     event: str | None = None,
 ) -> Response:
     app = security.app_state(request)
     filters = _filters(request, days, None, None)
     with app.database.unit_of_work(read_only=True) as session:
         contacts = contacts_behind(
-            session, filters, rule=rule, outcome=outcome, sequence=sequence, step=step,
-            event=event,
+            session, filters, rule=rule, outcome=outcome, sequence=sequence, branch=branch,
+            step=step, prompt=prompt, event=event,
         )  # fmt: skip
     what = " · ".join(
         f"{k} {v}"
@@ -82,7 +84,9 @@ def drill_down(
             ("rule", rule),
             ("outcome", outcome),
             ("sequence", sequence),
+            ("branch", branch),
             ("step", step),
+            ("prompt", prompt),
             ("event", event),
         )  # fmt: skip
         if v
