@@ -134,6 +134,7 @@ def test_one_click_unsubscribe_needs_no_login_and_is_idempotent(store, web):
     client = TestClient(app, follow_redirects=False)
     confirm = client.get(f"/u/{token}")
     assert confirm.status_code == 200 and "ana@co-us.com" in confirm.text
+    assert "from <strong>Tallyforge</strong>" in confirm.text  # who it is from, too
     assert f'action="/u/{token}"' in confirm.text
 
     def suppressed():
@@ -163,7 +164,9 @@ def test_one_click_unsubscribe_needs_no_login_and_is_idempotent(store, web):
     assert unsent == 0
     forged = token[:-4] + ("AAAA" if not token.endswith("AAAA") else "BBBB")
     for bad in (forged, make_token("another-key-0123456789abcdef", contact_id, "ana@co-us.com")):
-        assert client.get(f"/u/{bad}").status_code == 404
+        page = client.get(f"/u/{bad}")
+        assert page.status_code == 404 and "not valid" in page.text
+        assert "/queue" not in page.text  # no way into the internal tool from here
         assert client.post(f"/u/{bad}").status_code == 404
     assert suppressed() == 1
 

@@ -172,9 +172,11 @@ async def post_event(
 
 
 def _unsubscribe_page(request: Request, token: str, done: bool, address: str) -> HTMLResponse:
+    sender = _state(request).rules().prompts.sender
     return templates.TemplateResponse(
-        request, "unsubscribe.html", {"token": token, "done": done, "address": address}
-    )
+        request, "unsubscribe.html",
+        {"token": token, "done": done, "address": address, "sender": sender.company},
+    )  # fmt: skip
 
 
 @router.get("/u/{token}", include_in_schema=False)
