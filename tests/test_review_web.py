@@ -169,3 +169,21 @@ def test_the_contact_timeline_explains_the_enrollment(app, store):
     assert "outreach v1 / main" in page.text and "in_review" in page.text
     with store.database.unit_of_work() as session:
         assert session.scalar(select(Touch.state).where(Touch.id == item.touch_id)) == "in_review"
+
+
+def test_the_editor_of_a_draft_is_not_offered_the_approve_button(app, store):
+    rita, rob = TestClient(app, follow_redirects=False), TestClient(app, follow_redirects=False)
+    rita_token, _ = sign_in(rita), sign_in(rob, "rob")
+    item = pending(store)[0]
+    draft = draft_of(store, item.touch_id)
+    edited = rita.post(
+        f"/queue/items/{item.id}/edit",
+        data={"csrf_token": rita_token, "content_sha256": draft.content_sha256,
+              "subject": draft.subject or "", "body": draft.body.replace("Hi ", "Hello ", 1)},
+    )  # fmt: skip
+    assert edited.status_code == 303, edited.text[:500]
+    fresh = next(i for i in pending(store) if i.touch_id == item.touch_id)
+    mine = rita.get(f"/queue/items/{fresh.id}").text
+    assert 'id="four-eyes"' in mine and "approve-form" not in mine
+    theirs = rob.get(f"/queue/items/{fresh.id}").text
+    assert "approve-form" in theirs and "is reviewing" not in theirs  # the editor holds nothing

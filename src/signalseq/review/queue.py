@@ -227,7 +227,7 @@ def _draft_of(session: Session, item: ReviewItem) -> tuple[Touch, Draft]:
     return touch, draft
 
 
-def _last_editor(session: Session, touch_id: int) -> str | None:
+def last_editor(session: Session, touch_id: int) -> str | None:
     last = session.scalar(
         select(DraftRevision)
         .where(DraftRevision.touch_id == touch_id)
@@ -266,7 +266,7 @@ def approve(
             f"the draft of touch {touch.id} changed since you opened it "
             f"(version {draft.version}); reload it"
         )
-    if policy.four_eyes and _last_editor(session, touch.id) == reviewer.name:
+    if policy.four_eyes and last_editor(session, touch.id) == reviewer.name:
         raise PermissionDenied("four eyes: you edited this draft, so another reviewer approves it")
     broken = [
         c["name"] for c in draft.guardrails if not c.get("ok", True) and c.get("name") in STRUCTURE

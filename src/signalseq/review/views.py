@@ -20,7 +20,7 @@ from signalseq.errors import NotFoundError
 from signalseq.people import employments
 from signalseq.review import audit, counts
 from signalseq.review.models import ReviewItem, ReviewReason
-from signalseq.review.queue import failed_checks
+from signalseq.review.queue import failed_checks, last_editor
 from signalseq.signals.models import Signal
 
 PAGE_SIZE = 50
@@ -264,6 +264,7 @@ def item_view(
         "signal": signal,
         "revisions": revisions,
         "failed_checks": failed_checks(draft),
+        "last_editor": last_editor(session, touch.id),
         "recipient": recipient_view(session, contact, touch.channel),
         "sender": (
             choose_mailbox(session, mailboxes, enrollment, contact, account).address

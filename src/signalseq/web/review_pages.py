@@ -103,6 +103,8 @@ def _item_page(
         )
     claimed_by = view["item"]["claimed_by"]
     can_act = viewer.role in policy.approvers and claimed_by in (None, viewer.username)
+    # four eyes: whoever edited the text is not the one who approves it
+    second_pair = policy.four_eyes and view["last_editor"] == viewer.username
     return page(
         request,
         "item.html",
@@ -110,6 +112,7 @@ def _item_page(
         status_code=status_code,
         v=view,
         can_act=can_act,
+        can_approve=can_act and not second_pair,
         approvers=policy.approvers,
         reject_reasons=policy.reject_reasons,
         **extra,
