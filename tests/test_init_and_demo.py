@@ -102,6 +102,30 @@ def _movers_are_never_written_to_at_their_former_employer(workspace, movers):
     assert {"provider", "pattern", None} <= sources, "the demo shows each way"
 
 
+def _a_timeline_reads_as_what_happened(client, store):
+    """A contact who replied: the reply's words and what was sent are on the page, the
+    signal is dated when it happened, and no server file path shows."""
+    from sqlalchemy import select
+
+    from signalseq.enrollments.models import EngagementEvent
+    from signalseq.inbound.models import InboundMessage
+    from signalseq.signals.models import Signal
+
+    with store.database.unit_of_work() as session:
+        reply = session.scalar(select(EngagementEvent).where(EngagementEvent.kind == "replied"))
+        message = session.scalar(
+            select(InboundMessage).where(InboundMessage.message_id == reply.detail["message_id"])
+        )
+        happened = session.scalars(select(Signal.occurred_at).join(
+            EngagementEvent, EngagementEvent.contact_id == Signal.contact_id
+        ).where(EngagementEvent.id == reply.id)).all()  # fmt: skip
+    page = client.get(f"/contacts/{reply.contact_id}").text
+    assert "file:" not in page and ".eml" not in page
+    assert message.detail["snippet"][:40].replace("'", "&#39;") in page
+    assert "what was sent" in page or "<summary>" in page
+    assert all(moment.date().isoformat() in page for moment in happened)
+
+
 def _drafts_read_like_a_person_wrote_them(workspace, store, report, stdout):
     """From the .eml files themselves (bodies above the footer, the greeting and sign-off
     left out, the recipient's name and capitalised names masked): under 10% of sentences
@@ -183,6 +207,7 @@ def test_every_dashboard_count_opens_a_list_of_that_size(tmp_path, run_cli, stor
             if shown != number:
                 wrong.append(f"{label} → {shown}: {href}")
         assert not wrong, wrong
+        _a_timeline_reads_as_what_happened(client, store)
     printed = run_cli("--now", later.isoformat(), "report", "--json")
     assert printed.exit_code == 0, printed.output
     report = json.loads(printed.stdout)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from rich.console import Console
@@ -10,8 +11,10 @@ from sqlalchemy.orm import Session
 
 from signalseq.crm.models import Contact
 from signalseq.decisions.models import Decision
+from signalseq.drafting.models import Draft
 from signalseq.enrollments.models import EngagementEvent, Enrollment, Touch, Transition
 from signalseq.errors import NotFoundError
+from signalseq.inbound.models import InboundMessage
 from signalseq.people import employments
 from signalseq.signals.models import Signal
 
@@ -27,6 +30,8 @@ def _signal(signal: Signal | None) -> dict[str, Any] | None:
         "source": signal.source,
         "company": signal.company_name or signal.company_domain,
         "headline": (signal.attributes or {}).get("headline"),
+        "person": signal.person_name,  # who the signal is about (a colleague's, maybe)
+        "contact_id": signal.contact_id,
     }
 
 
@@ -110,23 +115,51 @@ def timeline_of(session: Session, contact: Contact) -> dict[str, Any]:
             for e in enrollments
         ],
         "touches": _touches(session, [e.id for e in enrollments]),
-        "events": [
-            {
-                "id": ev.id,
-                "kind": ev.kind,
-                "sentiment": ev.sentiment,
-                "sentiment_by": ev.sentiment_by,
-                "occurred_at": ev.occurred_at.isoformat(),
-                "source": ev.source,
-                "outcome": ev.outcome,
-            }
-            for ev in session.scalars(
-                select(EngagementEvent)
-                .where(EngagementEvent.contact_id == contact.id)
-                .order_by(EngagementEvent.occurred_at)
-            )
-        ],
+        "events": _events(session, contact.id),
     }
+
+
+def _events(session: Session, contact_id: int) -> list[dict[str, Any]]:
+    """Engagement events; an email's with the message's subject and its new text (never
+    where the file was read from)."""
+    events = session.scalars(
+        select(EngagementEvent)
+        .where(EngagementEvent.contact_id == contact_id)
+        .order_by(EngagementEvent.occurred_at)
+    ).all()
+    ids = [
+        str((ev.detail or {}).get("message_id"))
+        for ev in events
+        if (ev.detail or {}).get("message_id")
+    ]
+    messages = {
+        m.message_id: m
+        for m in session.scalars(select(InboundMessage).where(InboundMessage.message_id.in_(ids)))
+    } if ids else {}  # fmt: skip
+    rows = []
+    for ev in events:
+        message = messages.get(str((ev.detail or {}).get("message_id")))
+        rows.append({
+            "id": ev.id,
+            "kind": ev.kind,
+            "sentiment": ev.sentiment,
+            "sentiment_by": ev.sentiment_by,
+            "occurred_at": ev.occurred_at.isoformat(),
+            "source": ev.source.split(":", 1)[0] if ev.source.startswith("email:") else ev.source,
+            "outcome": ev.outcome,
+            "subject": message.subject if message else None,
+            "text": (message.detail or {}).get("snippet") if message else None,
+        })  # fmt: skip
+    return rows
+
+
+_PATH = re.compile(r"(?:file:)?(?:/[\w.@+-]+)+/?|\S+\.eml\b")
+
+
+def _readable(cause: str | None) -> str | None:
+    """A transition's cause as a person reads it: no server paths ("written to the
+    outbox folder", not where on disk)."""
+    return _PATH.sub("a file", cause) if cause else cause
 
 
 def _touches(session: Session, enrollment_ids: list[int]) -> list[dict[str, Any]]:
@@ -140,12 +173,18 @@ def _touches(session: Session, enrollment_ids: list[int]) -> list[dict[str, Any]
         .order_by(Transition.id)
     ):
         history.setdefault(row.entity_id, []).append(
-            {"at": row.at.isoformat(), "to": row.to_state, "cause": row.cause}
+            {"at": row.at.isoformat(), "to": row.to_state, "cause": _readable(row.cause)}
         )
+    drafts = {
+        d.touch_id: d
+        for d in session.scalars(select(Draft).where(Draft.touch_id.in_([t.id for t in touches])))
+    }
     return [
         {
             "id": t.id,
             "enrollment_id": t.enrollment_id,
+            "subject": drafts[t.id].subject if t.id in drafts else None,
+            "text": drafts[t.id].body if t.id in drafts and t.sent_at else None,
             "step": t.step_id,
             "channel": t.channel,
             "state": t.state,
