@@ -89,7 +89,7 @@ def test_the_queue_page_shows_counts_filters_and_sla(app, store):
     sign_in(client)
     page = client.get("/queue")
     assert 'id="pending-total">4<' in page.text
-    assert "first_touch <b>4</b>" in page.text
+    assert "first touch of the enrollment <b>4</b>" in page.text  # a label, not a code name
     assert page.text.count('data-href="/queue/items/') == 4
     filtered = client.get("/queue", params={"tier": "1"})
     assert "Nothing waits for review with these filters" in filtered.text

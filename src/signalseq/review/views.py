@@ -57,6 +57,7 @@ class QueueRow:
     step: str
     channel: str
     subject: str | None
+    timezone: str | None = None  # the contact's, for their local time beside due times
 
     def as_dict(self) -> dict[str, Any]:
         data = dict(vars(self))
@@ -155,6 +156,7 @@ def queue_page(
             step=touch.step_id,
             channel=touch.channel,
             subject=subject,
+            timezone=contact.timezone or (account.timezone if account else None),
         )
         for item, touch, contact, account, subject in rows[:limit]
     ]

@@ -5,11 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
 
+from signalseq.clock import ensure_utc
 from signalseq.review.policy import REASONS
 from signalseq.web.security import Viewer
 
@@ -18,8 +21,26 @@ templates = Jinja2Templates(directory=HERE / "templates")
 HTML_PREFIXES = ("/queue", "/contacts", "/login", "/logout", "/tasks", "/u/", "/dashboard")
 
 
-def when(moment: datetime | None) -> str:
-    return moment.strftime("%a %d %b %H:%M UTC") if moment else "—"
+def when(moment: datetime | str | None) -> Markup | str:
+    """A moment in UTC, marked up so the page shows it in the reviewer's time zone (the
+    browser's, or the one chosen in the header; app.js)."""
+    if not moment:
+        return "—"
+    at = ensure_utc(datetime.fromisoformat(moment) if isinstance(moment, str) else moment)
+    return Markup('<time datetime="{}">{}</time>').format(
+        at.isoformat(), at.strftime("%a %d %b %H:%M UTC")
+    )
+
+
+def their_time(moment: datetime | None, zone: str | None) -> str:
+    """The same moment on the contact's clock ("09:00 their time, Europe/Berlin")."""
+    if not moment or not zone:
+        return ""
+    try:
+        local = ensure_utc(moment).astimezone(ZoneInfo(zone))
+    except (ZoneInfoNotFoundError, ValueError):
+        return ""
+    return f"{local:%a %H:%M} their time ({zone})"
 
 
 def highlight(text: str | None, part: str, checks: list[dict[str, Any]]) -> list[tuple[str, str]]:
@@ -46,6 +67,7 @@ def highlight(text: str | None, part: str, checks: list[dict[str, Any]]) -> list
 
 
 templates.env.filters["when"] = when
+templates.env.filters["their_time"] = their_time
 
 
 def web_url(value: object) -> str | None:

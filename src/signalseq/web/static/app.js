@@ -11,6 +11,31 @@
       try { localStorage.setItem(STORE, toggle.checked ? "on" : "off"); } catch (e) { /* private mode */ }
     });
   }
+  // times: shown in the zone chosen here (remembered), else the browser's
+  var TZ = "signalseq.tz";
+  function zone() { try { return localStorage.getItem(TZ) || undefined; } catch (e) { return undefined; } }
+  function showTimes() {
+    var format;
+    try {
+      format = new Intl.DateTimeFormat(undefined, { weekday: "short", day: "2-digit", month: "short",
+        hour: "2-digit", minute: "2-digit", timeZone: zone(), timeZoneName: "short" });
+    } catch (e) { return; }  // an unknown zone: keep UTC
+    document.querySelectorAll("time[datetime]").forEach(function (el) {
+      el.title = el.getAttribute("datetime");
+      el.textContent = format.format(new Date(el.getAttribute("datetime")));
+    });
+  }
+  var tzSelect = document.getElementById("tz-setting");
+  if (tzSelect) {
+    var zones = (Intl.supportedValuesOf ? Intl.supportedValuesOf("timeZone") : []);
+    zones.forEach(function (z) { if (z !== "UTC") { var o = document.createElement("option"); o.value = o.textContent = z; tzSelect.appendChild(o); } });
+    tzSelect.value = zone() || "";
+    tzSelect.addEventListener("change", function () {
+      try { if (tzSelect.value) { localStorage.setItem(TZ, tzSelect.value); } else { localStorage.removeItem(TZ); } } catch (e) { /* private mode */ }
+      showTimes();
+    });
+  }
+  showTimes();
   var dirty = false;  // an edit typed and not saved: leaving asks first
   document.querySelectorAll("#edit-form textarea, #edit-form input[name=subject], #reject-form textarea")
     .forEach(function (field) { field.addEventListener("input", function () { dirty = true; }); });
