@@ -18,6 +18,7 @@ from tests.web_support import post_login
 
 from signalseq.auth import service as users
 from signalseq.clock import SimulatedClock
+from signalseq.crm.models import Contact
 from signalseq.deadletters.models import DeadLetter
 from signalseq.delivery.unsubscribe import make_token
 from signalseq.enrollments.engagement import record_event
@@ -114,8 +115,14 @@ def test_the_tasks_page_shows_overdue_work_and_marks_it_done(store, web):
     assert page.status_code == 200 and page.text.count('class="task overdue"') == 5
     task = open_tasks(store)[0]
     assert client.post(f"/tasks/{task.id}/done", data={"note": "x"}).status_code == 403
-    done = client.post(f"/tasks/{task.id}/done", data={"csrf_token": csrf, "note": "called"})
-    assert done.status_code == 303 and done.headers["location"] == "/tasks?done=done"
+    following = open_tasks(store)[1]
+    back = f"state=open&overdue=true#task-{following.id}"
+    done = client.post(f"/tasks/{task.id}/done",
+                       data={"csrf_token": csrf, "note": "called", "back": back})  # fmt: skip
+    assert done.status_code == 303  # back to the same filters, at the task that followed
+    assert (
+        done.headers["location"] == f"/tasks?state=open&overdue=true&done=done#task-{following.id}"
+    )
     assert len(open_tasks(store)) == 4
     author = TestClient(app, follow_redirects=False)
     _page, author_csrf = sign_in(author, "ada")
@@ -123,6 +130,29 @@ def test_the_tasks_page_shows_overdue_work_and_marks_it_done(store, web):
         f"/tasks/{open_tasks(store)[0].id}/skip", data={"csrf_token": author_csrf}
     )
     assert refused.status_code == 403 and len(open_tasks(store)) == 4
+
+
+def test_a_task_says_how_to_reach_the_person(store, web):
+    app, _ids, _clock = web
+    client = TestClient(app, follow_redirects=False)
+    page, _csrf = sign_in(client)
+    kinds = {t.kind for t in open_tasks(store)}
+    assert 'class="copy"' in page.text  # the message or script, one click to the clipboard
+    if "call" in kinds:
+        assert "no phone number on file" in page.text
+    if {"linkedin_connect", "linkedin_message"} & kinds:
+        assert "no LinkedIn profile on file" in page.text
+        assert "https://www.linkedin.com/search/results/people/?keywords=" in page.text
+    with store.database.unit_of_work() as session:
+        contact = session.get(Contact, open_tasks(store)[0].contact_id)
+        contact.phone = "+1 415 555 0100"
+        for task in session.scalars(select(Task)):
+            task.owner = "rita@tallyforge-demo.com"
+    again = client.get("/tasks").text
+    assert 'href="tel:+14155550100"' in again
+    assert client.get("/tasks", params={"owner": "rita"}).text.count('data-task="') == 5
+    assert client.get("/tasks", params={"mine": "true"}).text.count('data-task="') == 5
+    assert client.get("/tasks", params={"owner": "rob"}).text.count('data-task="') == 0
 
 
 def test_one_click_unsubscribe_needs_no_login_and_is_idempotent(store, web):

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from signalseq.crm.models import Account, Contact
@@ -186,8 +186,8 @@ def list_tasks(
     )
     if state != "all":
         query = query.where(Task.state == state)
-    if owner:
-        query = query.where(Task.owner == owner.lower())
+    if owner:  # "maya" finds maya@example.com: nobody types the whole address
+        query = query.where(func.lower(Task.owner).contains(owner.strip().lower(), autoescape=True))
     rows = []
     for task, contact in session.execute(query).all():
         today: date = today_of(contact.id)
@@ -205,6 +205,7 @@ def list_tasks(
                     "email": contact.email,
                     "phone": contact.phone,
                     "linkedin": contact.linkedin_url,
+                    "account": contact.account.name if contact.account else None,
                 },
                 "owner": task.owner,
                 "due_on": task.due_on.isoformat(),

@@ -24,6 +24,7 @@ def tasks_page(
     owner: str | None = None,
     state: str = "open",
     overdue: bool = False,
+    mine: bool = False,
     done: str | None = None,
 ) -> Response:
     app = security.app_state(request)
@@ -36,14 +37,14 @@ def tasks_page(
         rows = service.list_tasks(
             session,
             lambda contact_id: calendars.of(contact_id).local_date(now),
-            owner=owner or None,
+            owner=viewer.username if mine else (owner or None),
             state=state,
             overdue_only=overdue,
         )
     message = {"done": "Task done.", "skipped": "Task skipped."}.get(done or "")
     return page(
         request, "tasks.html", viewer, tasks=rows, owner=owner or "", state=state,
-        overdue=overdue, message=message,
+        overdue=overdue, mine=mine, message=message,
     )  # fmt: skip
 
 
@@ -58,8 +59,10 @@ def close_task(
     viewer: Viewer = Depends(require_viewer),
     csrf_token: str = Form(""),
     note: str = Form(""),
+    back: str = Form(""),
 ) -> Response:
-    """Done or skip (with an optional note); a step's sequence moves on."""
+    """Done or skip (with an optional note); a step's sequence moves on. The list comes
+    back with its filters, at the task that followed (not at the top)."""
     security.check_csrf(viewer, csrf_token)
     security.require_role(viewer, *PEOPLE)
     outcome = OUTCOMES.get(action)
@@ -68,4 +71,9 @@ def close_task(
     app = security.app_state(request)
     with app.database.unit_of_work() as session:
         service.close(session, task_id, outcome, viewer.username, note or None, app.clock.now())
-    return RedirectResponse(f"/tasks?done={outcome}", status_code=303)
+    query, _, anchor = back.partition("#")
+    query = "&".join(p for p in query.split("&") if p and not p.startswith("done="))
+    target = f"/tasks?{query + '&' if query else ''}done={outcome}"
+    if anchor.startswith("task-") and anchor[5:].isdigit():
+        target += f"#{anchor}"
+    return RedirectResponse(target, status_code=303)

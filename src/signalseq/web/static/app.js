@@ -36,6 +36,16 @@
     });
   }
   showTimes();
+  // "Copy text" on tasks: the script or message, to paste into LinkedIn or a dialer
+  document.querySelectorAll("button[data-copy]").forEach(function (button) {
+    button.addEventListener("click", function () {
+      var source = document.getElementById(button.dataset.copy);
+      if (!source || !navigator.clipboard) return;
+      navigator.clipboard.writeText(source.textContent).then(function () {
+        button.textContent = "Copied";
+      });
+    });
+  });
   var dirty = false;  // an edit typed and not saved: leaving asks first
   document.querySelectorAll("#edit-form textarea, #edit-form input[name=subject], #reject-form textarea")
     .forEach(function (field) { field.addEventListener("input", function () { dirty = true; }); });
