@@ -174,6 +174,7 @@ def test_an_edit_that_fails_the_guardrails_is_refused_and_nothing_is_saved(store
 
 def test_reject_with_a_comment_redrafts_with_the_comment_or_skips(store, queue_world):
     first, second = pending(store)[:2]
+    rejected_body = draft_of(store, first.touch_id).body
     with store.database.unit_of_work() as session:
         queue.reject(
             session,
@@ -205,7 +206,7 @@ def test_reject_with_a_comment_redrafts_with_the_comment_or_skips(store, queue_w
     assert '<data source="rejected draft">' in user and job.variant == 1
     run(store, queue_world.root, queue_world.outbox, days=1, start=queue_world.now, approve=False)
     redraft = draft_of(store, first.touch_id)
-    assert redraft.version == 2
+    assert redraft.version == 2 and redraft.body != rejected_body  # never the same text back
     with store.database.unit_of_work() as session:
         again = session.scalar(
             select(ReviewItem).where(

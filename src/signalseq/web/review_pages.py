@@ -25,6 +25,9 @@ ANYONE = ("reviewer", "rules_author", "admin")
 DONE = {
     "approved": "Approved.",
     "recalled": "Approval recalled: the draft is back in the queue.",
+    "rejected_offline": "Rejected. The offline drafter cannot read comments: the redraft comes "
+    "back in other words, not with your change; edit it when it returns (or set "
+    "SIGNALSEQ_LLM_BASE_URL to draft with a model).",
     "edited": "Edit saved; it waits for a second reviewer (four eyes).",
     "edited_approved": "Edit saved and approved.",
     "rejected": "Rejected.",
@@ -291,7 +294,8 @@ def reject(
             )
     except (ConflictError, PermissionDenied) as exc:
         return _refused(request, viewer, item_id, exc, reject_open=True)
-    return _after(item_id, "rejected")
+    offline = then == "redraft" and not state.settings.llm_base_url
+    return _after(item_id, "rejected_offline" if offline else "rejected")
 
 
 @router.get("/contacts/{contact_id}")
