@@ -208,6 +208,8 @@ def test_every_dashboard_count_opens_a_list_of_that_size(tmp_path, run_cli, stor
                 wrong.append(f"{label} → {shown}: {href}")
         assert not wrong, wrong
         _a_timeline_reads_as_what_happened(client, store)
+        typo = client.get("/dashboard", params={"days": "all", "rule": "funded-grwoth"}).text
+        assert "no trigger rule named &#39;funded-grwoth&#39;" in typo and "funded-growth" in typo
     printed = run_cli("--now", later.isoformat(), "report", "--json")
     assert printed.exit_code == 0, printed.output
     report = json.loads(printed.stdout)

@@ -27,6 +27,24 @@ def _filters(request: Request, days: str, sequence: str | None, rule: str | None
     return Filters(now - timedelta(days=span) if span else None, sequence or None, rule or None)
 
 
+def _unknown_filters(app: Any, sequence: str | None, rule: str | None) -> str | None:
+    """A filter naming no rule or sequence of the workspace says so (empty tables alone
+    read as "nothing happened")."""
+    if not (sequence or rule):
+        return None
+    loaded = app.rules()
+    problems = []
+    rules = sorted(r.id for r in loaded.ruleset.rules)
+    sequences = sorted(loaded.sequence_versions)
+    if rule and rule not in rules:
+        problems.append(f"no trigger rule named {rule!r} (rules: {', '.join(rules) or 'none'})")
+    if sequence and sequence not in sequences:
+        problems.append(
+            f"no sequence named {sequence!r} (sequences: {', '.join(sequences) or 'none'})"
+        )
+    return "; ".join(problems) or None
+
+
 @router.get("/dashboard")
 def dashboard(
     request: Request,
@@ -40,6 +58,7 @@ def dashboard(
     with app.database.unit_of_work(read_only=True) as session:
         report = build_report(session, filters, app.clock.now())
         alerts = breakers.paused(session)
+    unknown = _unknown_filters(app, sequence, rule)
     step_charts: dict[str, Any] = {}
     for row in report.steps:
         name = f"{row['sequence']} / {row['branch']}"
@@ -49,7 +68,7 @@ def dashboard(
         step_charts.setdefault(name, []).append((label, value, note))
     return page(
         request, "dashboard.html", viewer, report=report, days=days, alerts=alerts,
-        sequence=sequence or "", rule=rule or "",
+        sequence=sequence or "", rule=rule or "", error=unknown,
         step_charts={n: charts.bars(r, f"Reply rate per step: {n}") for n, r in step_charts.items()},
         queue_chart=charts.line(
             [(d["day"], d["pending"]) for d in report.review.get("queue_by_day", [])],
