@@ -30,7 +30,10 @@ def test_backtest_gives_the_live_answer_and_writes_nothing(scenario, run_cli):  
     )
     skips = {k: v for k, v in live["outcomes"].items() if k != "enrolled"}
     assert report["skips"] == dict(sorted(skips.items()))
-    assert report["by_rule"] == {"big-round": 2}
+    assert report["by_rule"] == {"any-round": 0, "big-round": 2}  # a rule enrolling nobody too
+    assert [(c["email"], c["rule"], c["branch"]) for c in report["contacts"]] == [
+        (c["email"], "big-round", c["branch"]) for c in report["contacts"]
+    ] and len(report["contacts"]) == 2
     assert report["by_branch"] == {"growth/exec": 2}
     assert report["by_week"] == {"2026-W45": 2}
     assert report["top_accounts"] == [["alpha.com", 1], ["beta.de", 1]]
@@ -70,6 +73,42 @@ def test_compare_with_a_rules_folder_says_who_changes_and_why(scenario, run_cli,
     reverse = json.loads(backtest(run_cli, "--compare", str(looser)))
     assert [e["email"] for e in reverse["no_longer_enrolled"]] == ["ceo@omega.com"]
     assert reverse["rules_version"] != reverse["compared_with"]
+
+
+def test_a_contact_moving_between_two_rules_of_one_sequence_is_a_change(
+    scenario, run_cli, tmp_path
+):  # noqa: F811
+    from tests.test_decisions import WORKSPACE
+
+    swapped = tmp_path / "swapped"
+    for name, text in WORKSPACE.items():
+        if name.startswith("rules/"):
+            target = swapped / name.removeprefix("rules/")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if "triggers" in name:  # any-round now wins, with big-round's conditions and branch
+                text = text.replace("priority: 10\n", "priority: 300\n").replace(
+                    "    who: {seniority: [c_level, vp]}\n    enroll: growth\n    branch: team\n",
+                    "      - account.tier: {in: [1, 2]}\n    who: {seniority: [c_level, vp], max_per_account: 1}\n"
+                    "    enroll: growth\n    branch:\n      cases: [{when: [{contact.seniority: c_level}], use: exec}]\n"
+                    "      default: team\n",
+                )
+            target.write_text(text)
+    diff = json.loads(
+        backtest(run_cli, "--rules", str(swapped), "--compare", str(tmp_path / "ws" / "rules"))
+    )
+    assert diff["moved"] and all(m["rule"] == "any-round" for m in diff["moved"])
+    assert all(m["before"].endswith("by big-round") for m in diff["moved"])
+    assert diff["newly_enrolled"] == [] and diff["no_longer_enrolled"] == []
+
+
+def test_backtest_lists_who_would_be_enrolled_as_csv_and_a_table(scenario, run_cli):  # noqa: F811
+    listed = run_cli("backtest", "--csv")
+    assert listed.exit_code == 0, listed.stderr
+    lines = listed.stdout.strip().splitlines()
+    assert lines[0].startswith("contact_id,email,account,rule,sequence,branch") and len(lines) == 3
+    table = run_cli("backtest", "--show", "contacts")
+    assert "Would be enrolled: 2" in table.stdout
+    assert run_cli("backtest", "--show", "people").exit_code != 0
 
 
 def test_compare_with_a_git_revision(scenario, run_cli, tmp_path):  # noqa: F811

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -15,6 +16,7 @@ from signalseq.cli.context import DATETIME_FORMATS, progress_bar, state
 from signalseq.clock import ensure_utc
 from signalseq.decisions.backtest import compare, dumps, report, run_backtest
 from signalseq.decisions.sources import load_rules_dir, load_rules_source
+from signalseq.errors import UsageError
 from signalseq.workspace.loader import load_workspace
 
 
@@ -51,7 +53,7 @@ def _print_diff(diff: dict[str, Any], console: Console) -> None:
     for key, title in (
         ("newly_enrolled", "Newly enrolled"),
         ("no_longer_enrolled", "No longer enrolled"),
-        ("moved", "Moved to another sequence or branch"),
+        ("moved", "Moved to another rule, sequence or branch"),
     ):
         rows = diff[key]
         table = Table(
@@ -67,6 +69,22 @@ def _print_diff(diff: dict[str, Any], console: Console) -> None:
             )
             table.add_row(str(row["email"]), where, str(row["rule"]), str(row["other_side"]))
         console.print(table)
+
+
+CONTACT_COLUMNS = ("contact_id", "email", "account", "rule", "sequence", "branch", "signal_at")
+
+
+def _print_contacts(rows: list[dict[str, Any]], console: Console) -> None:
+    table = Table(*CONTACT_COLUMNS, title=f"Would be enrolled: {len(rows)}")
+    for row in rows:
+        table.add_row(*(str(row[c] or "") for c in CONTACT_COLUMNS))
+    console.print(table)
+
+
+def _write_csv(rows: list[dict[str, Any]]) -> None:
+    writer = csv.DictWriter(sys.stdout, fieldnames=[*CONTACT_COLUMNS, "signal_id"])
+    writer.writeheader()
+    writer.writerows(rows)
 
 
 def register(app: typer.Typer) -> None:
@@ -91,9 +109,21 @@ def register(app: typer.Typer) -> None:
             help="Other rules: a rules folder or a git revision of the workspace.",
         ),
         as_json: bool = typer.Option(False, "--json", help="Print JSON (sorted, reproducible)."),
+        as_csv: bool = typer.Option(
+            False, "--csv", help="Print who would be enrolled as CSV (one row per contact)."
+        ),
+        show: str | None = typer.Option(
+            None, "--show", help="`contacts`: also list who would be enrolled, as a table."
+        ),
     ) -> None:
         """Replay stored signals (or a file) through rules on a simulated clock; writes nothing."""
         cli = state(ctx)
+        if show not in (None, "contacts"):
+            raise UsageError(f"--show {show}: the one listing is `contacts`")
+        if as_csv and (as_json or compare_with):
+            raise UsageError(
+                "--csv lists the contacts of one backtest: not with --json or --compare"
+            )
         root = cli.settings.workspace_path
         current = load_rules_dir(rules.resolve()) if rules else load_workspace(root)
         first = ensure_utc(since) if since else None
@@ -120,7 +150,11 @@ def register(app: typer.Typer) -> None:
         data = compare(result, other) if other else report(result)
         if as_json:
             sys.stdout.write(dumps(data) + "\n")
+        elif as_csv:
+            _write_csv(data["contacts"])
         elif other:
             _print_diff(data, cli.out)
         else:
             _print_report(data, cli.out)
+            if show == "contacts":
+                _print_contacts(data["contacts"], cli.out)

@@ -63,6 +63,7 @@ class BacktestResult:
     replayed: int = 0
     domains: dict[int, str] = field(default_factory=dict)
     emails: dict[int, str] = field(default_factory=dict)
+    rule_ids: tuple[str, ...] = ()  # every rule of the set, enrolling anyone or not
 
     def enrolled(self) -> dict[int, Verdict]:
         first: dict[int, Verdict] = {}
@@ -224,7 +225,7 @@ def run_backtest(
     """``explain=False`` drops the traces of unmatched signals (a plain report needs none)."""
     ruleset, policy, _versions = workspace_rules(rules)
     engine = RuleEngine(ruleset)
-    result = BacktestResult(ruleset.version)
+    result = BacktestResult(ruleset.version, rule_ids=tuple(r.id for r in ruleset.rules))
     with database.unit_of_work() as session:
         accounts = {
             a.id: a
@@ -328,6 +329,8 @@ def report(result: BacktestResult) -> dict[str, Any]:
     by_branch: dict[str, int] = defaultdict(int)
     for verdict in enrolled:
         by_branch[f"{verdict.sequence_id}/{verdict.branch}"] += 1
+    by_rule = dict.fromkeys(result.rule_ids, 0)  # a rule that enrolls nobody shows 0
+    by_rule.update(Counter(v.rule_id for v in enrolled if v.rule_id))
     return {
         "rules_version": result.rules_version,
         "signals_replayed": result.replayed,
@@ -335,7 +338,7 @@ def report(result: BacktestResult) -> dict[str, Any]:
         "enrollments": len(enrolled),
         "distinct_contacts": len({v.contact_id for v in enrolled}),
         "distinct_accounts": len({v.account_id for v in enrolled if v.account_id}),
-        "by_rule": dict(sorted(Counter(v.rule_id for v in enrolled if v.rule_id).items())),
+        "by_rule": dict(sorted(by_rule.items())),
         "by_sequence": dict(
             sorted(Counter(v.sequence_id for v in enrolled if v.sequence_id).items())
         ),
@@ -345,7 +348,27 @@ def report(result: BacktestResult) -> dict[str, Any]:
         "top_accounts": [
             [name, count] for name, count in sorted(top.items(), key=lambda i: (-i[1], i[0]))[:10]
         ],
+        "contacts": would_enroll(result),
     }
+
+
+def would_enroll(result: BacktestResult) -> list[dict[str, Any]]:
+    """Who would be enrolled, once each (the first enrollment), by contact."""
+    return [
+        {
+            "contact_id": contact_id,
+            "email": result.emails.get(contact_id),
+            "account": result.domains.get(v.account_id) if v.account_id else None,
+            "rule": v.rule_id,
+            "sequence": v.sequence_id,
+            "branch": v.branch,
+            "signal_id": v.signal_id,
+            "signal_at": result.when[v.signal_id].isoformat()
+            if v.signal_id in result.when
+            else None,
+        }
+        for contact_id, v in sorted(result.enrolled().items())
+    ]
 
 
 def _why(verdict: Verdict | None) -> str:
@@ -399,13 +422,15 @@ def compare(current: BacktestResult, other: BacktestResult) -> dict[str, Any]:
         for c, v in sorted(before.items())
         if c not in now
     ]
-    moved = [
+    moved = [  # another rule counts: holdouts and reports are per rule
         {
             **entry(c, v, before[c]),
             "before": f"{before[c].sequence_id}/{before[c].branch} by {before[c].rule_id}",
         }
         for c, v in sorted(now.items())
-        if c in before and (before[c].sequence_id, before[c].branch) != (v.sequence_id, v.branch)
+        if c in before
+        and (before[c].rule_id, before[c].sequence_id, before[c].branch)
+        != (v.rule_id, v.sequence_id, v.branch)
     ]
     return {
         "rules_version": current.rules_version,
