@@ -126,6 +126,7 @@ def test_connector_files_are_validated_with_locations(make_workspace, run_cli):
         "connectors/a.yaml:1 give exactly one of url or path",
         "connectors/b.yaml:1 type: unknown type 'carrier_pigeon'; expected one of "
         "'funding_feed', 'job_changes', 'job_snapshots', 'website_visits', 'webhook'",
+        "connectors/c.yaml:2 path: no such file: missing.jsonl",  # all problems in one pass
         "connectors/e.yaml:3 secret_env: string should match pattern '^[A-Z_][A-Z0-9_]*$'",
         "connectors/e.yaml:4 schedule: expected an interval like 15m, 1h or 1d, got 'weekly'",
     ]
@@ -160,3 +161,44 @@ def test_a_mailbox_name_with_a_line_break_is_a_located_problem(make_workspace, r
     assert result.exit_code == 1
     assert "delivery/mailboxes.yaml:4 mailboxes[0].name:" in result.output
     assert "cannot stand in a From header" in result.output
+
+
+PLANTED = """rules:
+  - id: typo-rule
+    on: funding
+    priority: 5
+    when:
+      - signal.amount_usdd: {gte: 1000000}
+      - account.tier: {inn: [1, 2]}
+      - contact.senority: {in: [vp]}
+    who: {seniority: [vp]}
+    enroll: funded-grwoth
+    brnach: exec
+"""
+
+
+def test_validate_reports_every_planted_problem_in_one_run_with_suggestions(tmp_path, run_cli):
+    root = tmp_path / "ws"
+    assert run_cli("init", root).exit_code == 0
+    (root / "rules/triggers/bad.yaml").write_text(PLANTED)
+    for folder, prefix in (
+        (root, "rules/triggers/bad.yaml"),
+        (root / "rules", "triggers/bad.yaml"),
+    ):
+        result = run_cli("validate", folder)  # a workspace, or a bare rules folder
+        assert result.exit_code == 1, result.output
+        lines = [line for line in result.stdout.splitlines() if line.startswith(prefix)]
+        assert lines == [
+            f"{prefix}:6 rules[0].when[0].signal.amount_usdd: unknown fact 'signal.amount_usdd' "
+            "(did you mean 'signal.amount_usd'?)",
+            f"{prefix}:7 rules[0].when[1].account.tier.inn: unknown operator 'inn' (did you mean "
+            "'in'?); one of: equals, not_equals, lt, lte, gt, gte, in, not_in, between, exists, "
+            "missing, matches, any, all",
+            f"{prefix}:8 rules[0].when[2].contact.senority: unknown fact 'contact.senority' "
+            "(did you mean 'contact.seniority'?)",
+            f"{prefix}:10 rules[0].enroll: unknown sequence 'funded-grwoth' (did you mean "
+            "'funded-growth'?) (known: funded-growth, hot-account, new-leader)",
+            f"{prefix}:11 rules[0].brnach: unknown field (did you mean 'branch'?)",
+        ]
+    (root / "rules/triggers/bad.yaml").unlink()
+    assert run_cli("validate", root / "rules").exit_code == 0

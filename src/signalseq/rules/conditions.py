@@ -19,8 +19,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from signalseq.normalize.titles import DEPARTMENTS, SENIORITIES
-from signalseq.rules.facts import FactType, fact_type
+from signalseq.rules.facts import FACTS, FactType, fact_type
 from signalseq.signals.schemas import CHANGE_TYPES, PAGE_CATEGORIES, SIGNAL_KINDS
+from signalseq.workspace.suggest import did_you_mean
 
 SCALAR_OPS = (
     "equals",
@@ -146,7 +147,11 @@ def _parse_test(
     here = (*loc, op)
     if op not in OPERATORS:
         errors.append(
-            ConditionError(here, f"unknown operator {op!r}; one of: {', '.join(OPERATORS)}")
+            ConditionError(
+                here,
+                f"unknown operator {op!r}{did_you_mean(str(op), OPERATORS)}; "
+                f"one of: {', '.join(OPERATORS)}",
+            )
         )
         return None
     if op in LIST_OPS:
@@ -230,7 +235,9 @@ def parse_condition(raw: Any, loc: Loc, errors: list[ConditionError]) -> Node | 
         return Group(key, items, loc)
     ftype = fact_type(str(key))
     if ftype is None:
-        errors.append(ConditionError((*loc, key), f"unknown fact {key!r}"))
+        errors.append(
+            ConditionError((*loc, key), f"unknown fact {key!r}{did_you_mean(str(key), FACTS)}")
+        )
         return None
     test = _parse_test(str(key), ftype, spec, (*loc, key), errors)
     return Condition(str(key), test, (*loc, key)) if test else None

@@ -15,6 +15,7 @@ from signalseq.rules.conditions import Condition, ConditionError, Node, Test, pa
 from signalseq.rules.schema import MAX_RULES, BranchChoice, TriggerRule
 from signalseq.sequences import catalog
 from signalseq.workspace.loader import LoadedFile, Workspace
+from signalseq.workspace.suggest import did_you_mean
 
 
 @dataclass(frozen=True)
@@ -159,7 +160,11 @@ def _compile_rule(
     if sequence is None:
         known = ", ".join(sorted(sequences)) or "none defined"
         problems.append(
-            loaded.problem((*base, "enroll"), f"unknown sequence {rule.enroll!r} (known: {known})")
+            loaded.problem(
+                (*base, "enroll"),
+                f"unknown sequence {rule.enroll!r}{did_you_mean(rule.enroll, sequences)} "
+                f"(known: {known})",
+            )
         )
     else:
         for loc, name in branch_names:
@@ -167,7 +172,8 @@ def _compile_rule(
                 problems.append(
                     loaded.problem(
                         loc,
-                        f"sequence {rule.enroll!r} has no branch {name!r} "
+                        f"sequence {rule.enroll!r} has no branch {name!r}"
+                        f"{did_you_mean(name, sequence.branches)} "
                         f"(branches: {', '.join(sequence.branches)})",
                     )
                 )

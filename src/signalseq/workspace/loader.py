@@ -11,7 +11,7 @@ from pydantic import BaseModel, ValidationError
 
 from signalseq.errors import Problem, UsageError, ValidationFailed
 from signalseq.workspace.config import WorkspaceConfig
-from signalseq.workspace.schema import problems_from_validation
+from signalseq.workspace.schema import problems_from_validation, without_unknown_fields
 from signalseq.workspace.yamlfile import YamlDocument, load_yaml
 
 M = TypeVar("M", bound=BaseModel)
@@ -113,12 +113,23 @@ def validate_workspace(
                 )
             except ValidationError as exc:
                 problems.extend(problems_from_validation(document, exc))
-                continue
+                model = _without_unknown(kind, document, exc)
+                if model is None:
+                    continue
             workspace.files.setdefault(kind.name, []).append(LoadedFile(path, document, model))
-    if not problems:
-        for check in CHECKS:
-            problems.extend(check(workspace))
+    # the checks across files run whatever came before: every problem in one pass
+    for check in CHECKS:
+        problems.extend(check(workspace))
     return workspace, sorted(set(problems))
+
+
+def _without_unknown(kind: FileKind, document: Any, exc: ValidationError) -> Any:
+    """The file's model with its unknown fields left out (they are reported already),
+    so the checks across files still see the rest of it; ``None`` when that fails too."""
+    try:
+        return kind.model.model_validate(without_unknown_fields(document.data or {}, exc))
+    except ValidationError:
+        return None
 
 
 def load_workspace(root: Path) -> Workspace:

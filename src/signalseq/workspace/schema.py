@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from signalseq.errors import Problem
+from signalseq.workspace.suggest import did_you_mean
 from signalseq.workspace.yamlfile import YamlDocument
 
 
@@ -37,7 +40,8 @@ def _message(error: dict[str, Any]) -> str:
     kind = error["type"]
     given = error.get("input")
     if kind == "extra_forbidden":
-        return "unknown field"
+        name = str(error["loc"][-1]) if error.get("loc") else ""
+        return "unknown field" + did_you_mean(name, field_names())
     if kind == "missing":
         return "required field is missing"
     if kind == "union_tag_not_found":
@@ -63,6 +67,42 @@ def _message(error: dict[str, Any]) -> str:
     message = str(error.get("msg", "invalid value"))
     message = message.removeprefix("Value error, ").removeprefix("Assertion failed, ")
     return message[:1].lower() + message[1:]
+
+
+@lru_cache(maxsize=1)
+def field_names() -> frozenset[str]:
+    """Every field name of every workspace file schema (for "did you mean")."""
+    names: set[str] = set()
+    todo: list[type[BaseModel]] = [WorkspaceModel]
+    while todo:
+        model = todo.pop()
+        todo.extend(model.__subclasses__())
+        for name, info in model.model_fields.items():
+            names.add(info.alias or name)
+    return frozenset(names)
+
+
+def _child(node: Any, part: str | int) -> Any:
+    if isinstance(node, dict):
+        return node.get(part, node)
+    if isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+        return node[part]
+    return node  # a union tag or wrapper in pydantic's path: not a level of the data
+
+
+def without_unknown_fields(data: Any, exc: ValidationError) -> Any:
+    """``data`` without the fields the schema does not know, so the rest of a file can
+    still be checked (its unknown fields are reported on their own)."""
+    cleaned = copy.deepcopy(data)
+    for error in exc.errors():
+        if error["type"] != "extra_forbidden":
+            continue
+        node = cleaned
+        for part in error["loc"][:-1]:
+            node = _child(node, part)
+        if isinstance(node, dict):
+            node.pop(error["loc"][-1], None)
+    return cleaned
 
 
 def problems_from_validation(document: YamlDocument, exc: ValidationError) -> list[Problem]:

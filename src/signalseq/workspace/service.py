@@ -8,7 +8,7 @@ from importlib import resources
 from pathlib import Path
 
 from signalseq.errors import Problem, UsageError
-from signalseq.workspace.loader import validate_workspace
+from signalseq.workspace.loader import WORKSPACE_FILE, validate_workspace
 
 
 @dataclass
@@ -27,7 +27,16 @@ class ValidationReport:
 
 
 def validate(root: Path) -> ValidationReport:
-    workspace, problems = validate_workspace(root)
+    """A whole workspace, or a bare rules folder (triggers/, sequences/, policy.yaml) as
+    backtest --rules reads it."""
+    if not (root / WORKSPACE_FILE).is_file() and (root / "triggers").is_dir():
+        from signalseq.workspace.kinds import check_rules, rules_dir_kinds
+
+        workspace, problems = validate_workspace(
+            root, kinds=rules_dir_kinds(), checks=[check_rules]
+        )
+    else:
+        workspace, problems = validate_workspace(root)
     counts = {kind: len(files) for kind, files in workspace.files.items()}
     return ValidationReport(workspace.root, problems, counts)
 
