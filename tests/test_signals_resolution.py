@@ -247,6 +247,9 @@ def test_aggregates_are_computed_as_of_a_moment(make_workspace, run_cli, store, 
         run_cli("accounts", "facts", "acme.io", "--as-of", "2026-11-07", "--json").stdout
     )
     assert shown["facts"] == facts
+    assert {"account.tier", "account.industry", "account.employees"} <= set(shown["account"])
+    table = run_cli("accounts", "facts", "acme.io", "--as-of", "2026-11-07").stdout
+    assert "account.tier" in table and "account.employees" in table
 
 
 def test_unknown_companies_become_prospect_accounts_only_when_asked(make_workspace, run_cli, crm):

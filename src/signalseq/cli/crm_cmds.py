@@ -114,9 +114,11 @@ def account_facts(
     ),
     as_json: bool = typer.Option(False, "--json", help="Print as JSON."),
 ) -> None:
-    """Show the rolling signal counts rules see for an account, as of a moment."""
+    """Show every account fact rules see — tier, industry, employees, … and the rolling
+    signal counts — as of a moment."""
     from signalseq.clock import ensure_utc
     from signalseq.normalize.domains import normalize_domain
+    from signalseq.rules.facts import account_facts as facts_for_rules
     from signalseq.signals.aggregates import AGGREGATE_FACTS, account_aggregates
 
     cli = state(ctx)
@@ -126,14 +128,20 @@ def account_facts(
         if account is None:
             raise NotFoundError(f"no account with domain {domain!r}")
         facts = account_aggregates(session, account.id, moment)
+        static = {k: v for k, v in facts_for_rules(account, {}).items()}
     if as_json:
-        print_json({"domain": account.domain, "as_of": moment.isoformat(), "facts": facts})
+        print_json({"domain": account.domain, "as_of": moment.isoformat(), "facts": facts,
+                    "account": static})  # fmt: skip
         return
     table = Table(
         "fact", "value", "meaning", title=f"{account.domain} as of {moment:%Y-%m-%d %H:%M} UTC"
     )
+    for name, value in static.items():
+        table.add_row(name, "—" if value is None else str(value), "from the CRM")
     for name, value in facts.items():
-        table.add_row(name, "—" if value is None else str(value), AGGREGATE_FACTS[name])
+        table.add_row(
+            f"account.{name}", "—" if value is None else str(value), AGGREGATE_FACTS[name]
+        )
     cli.out.print(table)
 
 
