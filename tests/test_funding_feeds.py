@@ -201,3 +201,32 @@ def test_edgar_form_d_filings_become_funding_signals(make_workspace, run_cli):
     assert filing["company"] == "Northwind Analytics Inc."
     assert filing["occurred_at"] == "2026-11-03T21:05:00+00:00", "updated date, in UTC"
     assert filing["confidence"] == 0.6 and filing["attributes"]["amount_usd"] is None
+
+
+UNDATED = (
+    '<?xml version="1.0"?><rss version="2.0"><channel><title>n</title>'
+    "<item><title>Orchardline Robotics raises $55M Series B</title><guid>u-1</guid></item>"
+    "</channel></rss>"
+)
+EMPTY = '<?xml version="1.0"?><rss version="2.0"><channel><title>quiet</title></channel></rss>'
+
+
+def test_an_undated_item_is_kept_dated_by_the_fetch_and_an_empty_feed_is_said_so(
+    make_workspace, run_cli
+):
+    make_workspace({
+        "workspace.yaml": "name: t\n",
+        "data/undated.xml": UNDATED, "data/empty.xml": EMPTY,
+        "connectors/undated.yaml": "type: funding_feed\npath: data/undated.xml\n",
+        "connectors/empty.yaml": "type: funding_feed\npath: data/empty.xml\n",
+    })  # fmt: skip
+    printed = run_cli("--now", "2026-11-30T09:00:00", "ingest", "--json")
+    assert printed.exit_code == 0, printed.output
+    reports = {r["source"]: r for r in json.loads(printed.stdout)}
+    assert reports["undated"]["stored"] == 1  # RSS allows an item without a date
+    (signal,) = json.loads(run_cli("signals", "list", "--json").stdout)
+    assert signal["occurred_at"].startswith("2026-11-30T09:00")
+    assert reports["empty"]["read"] == 0 and reports["empty"]["warnings"] == [
+        "empty: the feed has no items"
+    ]
+    assert json.loads(run_cli("deadletters", "list", "--json").stdout) == []

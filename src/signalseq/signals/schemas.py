@@ -57,6 +57,9 @@ class FundingAttributes(_Strict):
     investors: list[str] = Field(default_factory=list)
     headline: str | None = None
     url: str | None = None
+    dated_by: str | None = Field(
+        default=None, max_length=100, description="set when the time is not the item's own"
+    )
 
 
 class Role(_Strict):

@@ -249,9 +249,16 @@ def _company(text: str, cue_at: int) -> str | None:
     return subject
 
 
+# a headline is a line; a feed may carry a megabyte in one: every pattern reads a bounded
+# prefix, so no pattern's time grows with the input
+MAX_TITLE = 400
+MAX_SUMMARY = 2000
+
+
 def extract_funding(title: str, summary: str = "") -> FundingRound:
     """The funding round a headline announces; raises NotFunding with a reason otherwise."""
-    text = _clean(title)
+    title, summary = title[: MAX_TITLE * 4], summary[: MAX_SUMMARY * 4]
+    text = _clean(title)[:MAX_TITLE]
     if not text:
         raise NotFunding("empty", "no headline")
     for reason, pattern in _REJECTIONS:
@@ -276,11 +283,12 @@ def extract_funding(title: str, summary: str = "") -> FundingRound:
     found = FundingRound(company=company, round=round_name, extension=extension)
     money = raised[0] if raised else None
     if money is None and summary:
+        about = _clean(summary)[:MAX_SUMMARY]
         money = next(
             (
                 m
-                for m in find_amounts(_clean(summary))
-                if not _is_valuation(_clean(summary), m) and not _is_market_size(_clean(summary), m)
+                for m in find_amounts(about)
+                if not _is_valuation(about, m) and not _is_market_size(about, m)
             ),
             None,
         )

@@ -61,7 +61,9 @@ def signal_from_record(record: dict[str, Any], source: str) -> SignalIn:
     title = _text(record.get("title"))
     if not title:
         raise InputRejected("entry has no title")
-    if not record.get("published"):
+    # RSS allows an item without a date: it is dated by when we fetched it, and says so
+    dated = record.get("published") or record.get("fetched_at")
+    if not dated:
         raise InputRejected("entry has no published or updated date")
     summary = _text(record.get("summary"))
     event_id = record.get("id") or record.get("link") or hashlib.sha256(title.encode()).hexdigest()
@@ -82,9 +84,11 @@ def signal_from_record(record: dict[str, Any], source: str) -> SignalIn:
             else (0.8 if found.amount_usd else 0.7)
         )
     attributes.update(headline=title, url=record.get("link"))
+    if not record.get("published"):
+        attributes["dated_by"] = "fetch time (the feed item has no date)"
     return SignalIn(
         kind="funding",
-        occurred_at=datetime.fromisoformat(record["published"]),
+        occurred_at=datetime.fromisoformat(dated),
         source=source,
         source_event_id=str(event_id)[:500],
         company=CompanyRef(name=company),
@@ -132,6 +136,9 @@ class FundingFeedConnector(Connector):
         # a file object, never bytes or a string: feedparser opens a string that names a
         # path or URL ("/dev/zero", a local feed) before it tries to parse it
         parsed = feedparser.parse(io.BytesIO(document))
+        if not parsed.entries and parsed.get("version"):  # a feed, with nothing in it
+            context.warnings.append(f"{self.name}: the feed has no items")
+            return
         if parsed.bozo and not parsed.entries:
             reason = f"not a readable feed: {parsed.get('bozo_exception')}"
             yield Rejected(
@@ -146,8 +153,11 @@ class FundingFeedConnector(Connector):
                 f"{self.name}: feed is not well-formed ({parsed.get('bozo_exception')}); "
                 f"read {len(parsed.entries)} entries anyway"
             )
+        fetched_at = context.clock.now().isoformat()
         for index, entry in enumerate(parsed.entries, start=1):
             record = entry_record(entry)
+            if not record["published"]:
+                record["fetched_at"] = fetched_at
             yield from self._item(record, f"{location}#entry{index}")
 
     def _item(self, record: dict[str, Any], location: str | None) -> Iterator[Item]:
