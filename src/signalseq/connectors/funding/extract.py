@@ -56,7 +56,8 @@ _I = re.IGNORECASE
 _RAISE_VERBS = re.compile(
     r"\b(raises|raised|raising|secures|secured|closes|closed|lands|landed|nets|netted|bags|bagged"
     r"|snags|snagged|grabs|scores|swipes|pulls in|picks up|gets|receives|completes|announces"
-    r"|unveils|taps|attracts|collects|rakes in|hauls in|banks)\b",
+    r"|unveils|taps|attracts|collects|rakes in|hauls in|banks|nabs|nabbed|captures|captured"
+    r"|takes(?=\s+(?:in\s+)?[$€£₹]))\b",
     _I,
 )
 _OTHER_VERBS = re.compile(
@@ -75,10 +76,20 @@ _ROUNDS: list[tuple[str, re.Pattern[str]]] = [
     ("bridge", re.compile(r"\bbridge (round|financing|funding)\b", _I)),
     ("growth", re.compile(r"\bgrowth (round|equity|funding|financing|investment)\b", _I)),
 ]
-_EXTENSION = re.compile(r"\bextension\b|\bextends\b", _I)
+_EXTENSION = re.compile(
+    r"\b(?:series [a-h]|seed|round|funding|financing)\s+extension\b"
+    r"|\bextension\s+(?:round|funding|financing)\b|\bextends\s+(?:its|a|the)\s+(?:series|seed|round)",
+    _I,
+)
 
 _REJECTIONS: list[tuple[str, re.Pattern[str]]] = [
     ("not_an_announcement", re.compile(r"^(check out|how|why|what|here'?s|inside|meet|ask)\b", _I)),
+    (
+        "not_a_raise",
+        re.compile(
+            r"\bbankrupt(cy)?\b|\bshuts? down\b|\blays? off\b|\blayoffs\b|\bwinds? down\b", _I
+        ),
+    ),
     (
         "ipo",
         re.compile(
@@ -92,7 +103,8 @@ _REJECTIONS: list[tuple[str, re.Pattern[str]]] = [
         re.compile(
             r"\b(raises|closes|launches|debuts|unveils|announces)\b[^.]*\bfund\b(?!ing)"
             r"|\bin capital to (back|invest)\b|\bfund (i{1,3}|iv|v|vi|\d)\b"
-            r"|\bventures? (fund|debuts|launches|closes)\b|\bdebuts? [^,]*\bventures\b",
+            r"|\bventures? (fund|debuts|launches|closes)\b|\bdebuts? [^,]*\bventures\b"
+            r"|\bto (back|invest in)\b[^.]{0,60}\bstartups\b",
             _I,
         ),
     ),
@@ -149,14 +161,25 @@ _DESCRIPTORS = re.compile(
     r"|\b[\w.]+-(backed|based|powered|owned|focused)\b",
     _I,
 )
-_APPOSITIVE = re.compile(r",\s+(a|an|the|which|whose|that)\b", _I)
-_TRAILING_ADVERB = re.compile(r"(\s+\w+ly)+$", _I)
+_APPOSITIVE = re.compile(r",\s+(?:(?:a|an|the|which|whose|that)\b|(?=[a-z]))", _I)
+# "Quanta just raised": adverbs are not the name ("Elevate Now" is)
+_TRAILING_ADVERB = re.compile(r"(\s+(?:(?i:\w+ly)|just|now|also|today))+$")
+_ROLE = re.compile(r"\s+(?:CEO|CTO|CFO|COO|founder|co-founder|chief)\b.*$", _I)
+_NAME_JOINERS = frozenset(
+    {"of", "and", "de", "la", "le", "du", "di", "da", "von", "van", "for", "&"}
+)
 _INVESTOR_STOP = re.compile(
     r"\s(to|for|in|at|as|on|after|amid|via|through|with participation)\b|[;|–—(]|,\s(?:a|an|the)\s|$",
     _I,
 )
 _DESCRIBED_INVESTOR = re.compile(
     r"^(?:new |existing |strategic |lead |global |investors? |including )+", _I
+)
+
+
+# "DroneBase raises from Union Square": a raise with a named investor and no amount
+_FROM_INVESTOR = re.compile(
+    r"\b(?:raises|raised|secures|secured|lands|gets)\s+(?:\w+\s+)?from\s+[A-Z]"
 )
 
 
@@ -226,6 +249,17 @@ def _investors(text: str) -> tuple[list[str], list[str]]:
     return leads, [name for name in others if name not in leads]
 
 
+def _after_description(subject: str) -> str:
+    """ "European AI rising star Nexos AI" → "Nexos AI": the run of capitalised words after
+    the last lower-case word of a description (not "Bank of America")."""
+    words = subject.split()
+    lower = [i for i, w in enumerate(words) if w[:1].islower() and w.lower() not in _NAME_JOINERS]
+    if not lower or lower[-1] == len(words) - 1 or lower[-1] == 0 and len(words) <= 2:
+        return subject
+    tail = words[lower[-1] + 1 :]
+    return " ".join(tail) if tail[0][:1].isupper() or tail[0][:1].isdigit() else subject
+
+
 def _company(text: str, cue_at: int) -> str | None:
     subject = text[:cue_at].strip(" ,")
     other = _OTHER_VERBS.search(subject)
@@ -237,7 +271,8 @@ def _company(text: str, cue_at: int) -> str | None:
     descriptors = list(_DESCRIPTORS.finditer(subject))
     if descriptors:
         subject = subject[descriptors[-1].end() :]
-    subject = _TRAILING_ADVERB.sub("", subject).strip(" ,:'\"")
+    subject = _ROLE.sub("", _TRAILING_ADVERB.sub("", subject)).strip(" ,:'\"")
+    subject = _after_description(subject)
     subject = re.sub(r"^(the|a|an|its|their)\s+", "", subject, flags=_I)
     # Names start with a capital or a digit ("6Sense"), or open the headline ("scoutbee raises")
     if not subject or not (
@@ -272,7 +307,7 @@ def extract_funding(title: str, summary: str = "") -> FundingRound:
     round_name, extension = _round(text)
     if not verb and not noun:
         raise NotFunding("not_funding", text)
-    if not raised and round_name is None:
+    if not raised and round_name is None and not _FROM_INVESTOR.search(text):
         raise NotFunding("no_amount_or_round", text)
     if not verb and not raised:
         raise NotFunding("trend_piece", text)
