@@ -57,7 +57,7 @@ _RAISE_VERBS = re.compile(
     r"\b(raises|raised|raising|secures|secured|closes|closed|lands|landed|nets|netted|bags|bagged"
     r"|snags|snagged|grabs|scores|swipes|pulls in|picks up|gets|receives|completes|announces"
     r"|unveils|taps|attracts|collects|rakes in|hauls in|banks|nabs|nabbed|captures|captured"
-    r"|takes(?=\s+(?:in\s+)?[$€£₹]))\b",
+    r"|racks up|takes(?=\s+(?:in\s+)?[$€£₹]))\b",
     _I,
 )
 _OTHER_VERBS = re.compile(
@@ -87,7 +87,9 @@ _REJECTIONS: list[tuple[str, re.Pattern[str]]] = [
     (
         "not_a_raise",
         re.compile(
-            r"\bbankrupt(cy)?\b|\bshuts? down\b|\blays? off\b|\blayoffs\b|\bwinds? down\b", _I
+            r"\bbankrupt(cy)?\b|\bshuts? down\b|\blays? off\b|\blayoffs\b|\bwinds? down\b"
+            r"|\bpre-?orders\b|\bin sales\b|\bin bookings\b",
+            _I,
         ),
     ),
     (
@@ -146,7 +148,7 @@ _REJECTIONS: list[tuple[str, re.Pattern[str]]] = [
         re.compile(
             r"\b(startups|companies|firms) (raised|raise|have raised)\b|\broundup\b"
             r"|\bthis week in\b|\bweekly funding\b|\bfunding (recap|report)\b"
-            r"|\braised record\b",
+            r"|\braised record\b|\bVC investment\b|\binvestment in [^.]{0,40}\bstartups\b",
             _I,
         ),
     ),
@@ -157,13 +159,18 @@ _PUBLISHER_PREFIX = re.compile(r"^[^–—]{3,60}\s[–—]\s")
 _SUFFIX = re.compile(r"\s[|–—-]\s[^|–—-]{2,40}$")
 _DESCRIPTORS = re.compile(
     r"\b(start-?ups?|company|companies|firm|provider|app|platform|business|specialist|maker"
-    r"|developer|manager|fintech|unicorn|studio|vendor|operator|brand|player|outfit|venture)\b"
+    r"|developer|manager|fintech|unicorn|studio|vendor|operator|brand|player|outfit|venture"
+    r"|service|marketplace|tool)\b"
     r"|\b[\w.]+-(backed|based|powered|owned|focused)\b",
     _I,
 )
 _APPOSITIVE = re.compile(r",\s+(?:(?:a|an|the|which|whose|that)\b|(?=[a-z]))", _I)
 # "Quanta just raised": adverbs are not the name ("Elevate Now" is)
-_TRAILING_ADVERB = re.compile(r"(\s+(?:(?i:\w+ly)|just|now|also|today))+$")
+_TRAILING_ADVERB = re.compile(
+    r"(\s+(?:(?i:reportedly|officially|finally|quietly|recently|secretly|reportedly|"
+    r"successfully|already|formally|newly|quickly|rapidly)|just|now|also|today))+$"
+)  # a list, not "-ly": Definely, Grammarly and Bitly are names
+_OWNER = re.compile(r"^[\w.&-]+'s\s+(?=[A-Z0-9])")
 _ROLE = re.compile(r"\s+(?:CEO|CTO|CFO|COO|founder|co-founder|chief)\b.*$", _I)
 _NAME_JOINERS = frozenset(
     {"of", "and", "de", "la", "le", "du", "di", "da", "von", "van", "for", "&"}
@@ -177,6 +184,13 @@ _DESCRIBED_INVESTOR = re.compile(
 )
 
 
+# "Uber invests $100M in WeRide", "Mozilla invests in Germany's Cliqz": the investor first
+_INVESTOR_FIRST = re.compile(
+    r"\b(?:has\s+)?(?:invests?|invested|backs|backed)\s+(?:another\s+|up to\s+)?"
+    r"(?:[$€£₹][\d.,]+\s?(?:[kmb]n?|million|billion)?\s+)?(?:in|into)\s+"
+    r"(?P<company>[\w.&'-]+(?:\s+[A-Z0-9][\w.&'-]*){0,3})",
+    _I,
+)
 # "DroneBase raises from Union Square": a raise with a named investor and no amount
 _FROM_INVESTOR = re.compile(
     r"\b(?:raises|raised|secures|secured|lands|gets)\s+(?:\w+\s+)?from\s+[A-Z]"
@@ -201,6 +215,15 @@ def _is_valuation(text: str, money: Money) -> bool:
         )
         and ("valuation" in after or "valued" in before)
     ) or after.lstrip().startswith(("valuation", "post-money", "pre-money"))
+
+
+def _is_count(text: str, money: Money) -> bool:
+    """ "8 million customers": a number of things, not money (no currency was written)."""
+    after = text[money.end : money.end + 30].lower()
+    return not money.currency_stated and bool(
+        re.match(r"^\s*(customers|users|subscribers|downloads|people|members|views|visitors"
+                 r"|installs|riders|drivers|merchants|devices)\b", after)
+    )  # fmt: skip
 
 
 def _is_market_size(text: str, money: Money) -> bool:
@@ -273,6 +296,8 @@ def _company(text: str, cue_at: int) -> str | None:
         subject = subject[descriptors[-1].end() :]
     subject = _ROLE.sub("", _TRAILING_ADVERB.sub("", subject)).strip(" ,:'\"")
     subject = _after_description(subject)
+    subject = _OWNER.sub("", subject)  # "Sweden's DigiExam" → "DigiExam"
+    subject = re.sub(r"'s$", "", subject)  # "Cashfree's $53M funding"
     subject = re.sub(r"^(the|a|an|its|their)\s+", "", subject, flags=_I)
     # Names start with a capital or a digit ("6Sense"), or open the headline ("scoutbee raises")
     if not subject or not (
@@ -296,23 +321,47 @@ def extract_funding(title: str, summary: str = "") -> FundingRound:
     text = _clean(title)[:MAX_TITLE]
     if not text:
         raise NotFunding("empty", "no headline")
-    for reason, pattern in _REJECTIONS:
-        if pattern.search(text):
-            raise NotFunding(reason, text)
     verb = _RAISE_VERBS.search(text)
+    for reason, pattern in _REJECTIONS:
+        found_at = pattern.search(text)
+        if found_at is None:
+            continue
+        if (
+            reason == "acquisition"
+            and verb
+            and verb.start() < found_at.start()
+            and any(m.start < found_at.start() for m in find_amounts(text))
+        ):
+            continue  # "Raises $45M, Acquires MartJack": the raise comes first
+        raise NotFunding(reason, text)
     noun = _FUNDING_NOUNS.search(text)
-    amounts = [m for m in find_amounts(text) if not _is_market_size(text, m)]
+    amounts = [
+        m for m in find_amounts(text) if not _is_market_size(text, m) and not _is_count(text, m)
+    ]
     raised = [m for m in amounts if not _is_valuation(text, m)]
     valuation = next((m for m in amounts if _is_valuation(text, m)), None)
     round_name, extension = _round(text)
-    if not verb and not noun:
+    investee = None if verb else _INVESTOR_FIRST.search(text)
+    if not verb and not noun and not investee:
         raise NotFunding("not_funding", text)
-    if not raised and round_name is None and not _FROM_INVESTOR.search(text):
+    named_investor = investee is not None or _FROM_INVESTOR.search(text)
+    if not raised and round_name is None and not named_investor:
         raise NotFunding("no_amount_or_round", text)
-    if not verb and not raised:
+    if not verb and not raised and not investee:
         raise NotFunding("trend_piece", text)
-    cue_positions = [m.start() for m in (verb, noun) if m] + [m.start for m in raised[:1]]
-    company = _company(text, min(cue_positions))
+    if investee is not None:  # "NBCUniversal has invested $200M in BuzzFeed"
+        company = _company(investee.group("company") + " raises", len(investee.group("company")))
+    else:
+        # the raise verb marks where the name ends ("Invoice financing marketplace Arex
+        # picks up…"); without one, the first funding noun or amount does
+        cue = (
+            verb.start()
+            if verb
+            else min([m.start() for m in (noun,) if m] + [m.start for m in raised[:1]])
+        )
+        company = _company(text, cue)
+        if company is not None and not verb and "," in text[:cue]:
+            company = None  # "OpenAI, Thinking Machines Lab, and the chaos of a $2B seed round"
     if company is None:
         raise NotFunding("no_company", text)
     found = FundingRound(company=company, round=round_name, extension=extension)
