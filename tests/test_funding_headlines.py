@@ -111,3 +111,14 @@ def test_lookalikes_are_rejected_with_a_reason(headline, reason):
 )
 def test_rounds(headline, round_name):
     assert extract_funding(headline).round == round_name
+
+
+@pytest.mark.samples
+def test_funding_accuracy_on_our_labelled_real_headlines(shared_samples):
+    from tests.funding_corpus import extractor, naive, rows, score
+
+    assert len(rows(shared_samples)) >= 300
+    ours, baseline = score(shared_samples, extractor), score(shared_samples, naive)
+    assert ours.precision >= 0.97 and ours.recall >= 0.93, ours.errors
+    assert ours.amount >= 0.97 and ours.company >= 0.93, ours.errors
+    assert ours.recall > baseline.recall and ours.company > baseline.company

@@ -57,7 +57,8 @@ _RAISE_VERBS = re.compile(
     r"\b(raises|raised|raising|secures|secured|closes|closed|lands|landed|nets|netted|bags|bagged"
     r"|snags|snagged|grabs|scores|swipes|pulls in|picks up|gets|receives|completes|announces"
     r"|unveils|taps|attracts|collects|rakes in|hauls in|banks|nabs|nabbed|captures|captured"
-    r"|racks up|takes(?=\s+(?:in\s+)?[$€£₹]))\b",
+    r"|racks up|takes(?=\s+(?:in\s+)?[$€£₹])"
+    r"|(?:launches|debuts|emerges from stealth|comes out of stealth) with(?=\s+[$€£₹]))\b",
     _I,
 )
 _OTHER_VERBS = re.compile(
@@ -85,10 +86,23 @@ _EXTENSION = re.compile(
 _REJECTIONS: list[tuple[str, re.Pattern[str]]] = [
     ("not_an_announcement", re.compile(r"^(check out|how|why|what|here'?s|inside|meet|ask)\b", _I)),
     (
+        "plans_or_talks",
+        re.compile(
+            r"\bin (?:early )?(?:talks|discussions|negotiations)\b|\bseeking\b|\blooking to raise\b"
+            r"|\bplans? to raise\b|\b(?:is|are) raising\b|\bset to raise\b|\baims? to raise\b"
+            r"|\bin the process of raising\b",
+            _I,
+        ),
+    ),
+    (
+        "not_investment",
+        re.compile(r"\bpre-?orders\b|\bin sales\b|\bin bookings\b|\bin revenue\b", _I),
+    ),
+    (
         "not_a_raise",
         re.compile(
             r"\bbankrupt(cy)?\b|\bshuts? down\b|\blays? off\b|\blayoffs\b|\bwinds? down\b"
-            r"|\bpre-?orders\b|\bin sales\b|\bin bookings\b",
+            r"|\bcuts? (?:\d+% of )?(?:staff|jobs|workforce|employees)\b",
             _I,
         ),
     ),
@@ -186,7 +200,7 @@ _DESCRIBED_INVESTOR = re.compile(
 
 # "Uber invests $100M in WeRide", "Mozilla invests in Germany's Cliqz": the investor first
 _INVESTOR_FIRST = re.compile(
-    r"\b(?:has\s+)?(?:invests?|invested|backs|backed)\s+(?:another\s+|up to\s+)?"
+    r"\b(?:has\s+)?(?:invests|invested|backs|backed)\s+(?:another\s+|up to\s+)?"
     r"(?:[$€£₹][\d.,]+\s?(?:[kmb]n?|million|billion)?\s+)?(?:in|into)\s+"
     r"(?P<company>[\w.&'-]+(?:\s+[A-Z0-9][\w.&'-]*){0,3})",
     _I,
@@ -203,6 +217,7 @@ def _clean(title: str) -> str:
     text = re.sub(r"\s+", " ", text).strip()
     text = _PREFIX.sub("", text, count=1)
     text = _PUBLISHER_PREFIX.sub("", text, count=1)
+    text = re.sub(r"^[^?]{3,80}\?\s+(?=[A-Z])", "", text, count=1)  # "Where are they now? …"
     return _SUFFIX.sub("", text).strip()
 
 
@@ -215,6 +230,21 @@ def _is_valuation(text: str, money: Money) -> bool:
         )
         and ("valuation" in after or "valued" in before)
     ) or after.lstrip().startswith(("valuation", "post-money", "pre-money"))
+
+
+_BESIDE_A_RAISE = frozenset({"acquisition", "ipo", "not_a_raise"})
+
+
+def _beside_a_raise(text: str, verb: re.Match[str] | None, other: re.Match[str]) -> bool:
+    """An acquisition, IPO or layoff mentioned beside a raise, not instead of one: the raise
+    verb and its money come first, or the other news sits in a clause before the raise."""
+    if verb is None:
+        return False
+    money = [m.start for m in find_amounts(text)]
+    if verb.start() < other.start():
+        return any(verb.start() < at < other.start() for at in money)
+    between = text[other.end() : verb.start()]
+    return "," in between and any(at > verb.start() for at in money)
 
 
 def _is_count(text: str, money: Money) -> bool:
@@ -272,10 +302,20 @@ def _investors(text: str) -> tuple[list[str], list[str]]:
     return leads, [name for name in others if name not in leads]
 
 
+def _looks_like_name(words: str) -> bool:
+    parts = words.split()
+    return 0 < len(parts) <= 5 and all(
+        p[:1].isupper() or p[:1].isdigit() or p.lower() in _NAME_JOINERS for p in parts
+    )
+
+
 def _after_description(subject: str) -> str:
     """ "European AI rising star Nexos AI" → "Nexos AI": the run of capitalised words after
     the last lower-case word of a description (not "Bank of America")."""
     words = subject.split()
+    while len(words) > 1 and words[-1][:1].islower():  # "Darktrace intercepts $65M…"
+        words.pop()
+    subject = " ".join(words)
     lower = [i for i, w in enumerate(words) if w[:1].islower() and w.lower() not in _NAME_JOINERS]
     if not lower or lower[-1] == len(words) - 1 or lower[-1] == 0 and len(words) <= 2:
         return subject
@@ -288,6 +328,11 @@ def _company(text: str, cue_at: int) -> str | None:
     other = _OTHER_VERBS.search(subject)
     if other:
         subject = subject[: other.start()].strip(" ,")
+    if "," in subject:
+        # "Orchard Robotics, founded by …, raises": the name first; else a clause comes
+        # before the name ("A year after filing to IPO, still-private Cerebras raises")
+        head = subject.split(",", 1)[0].strip()
+        subject = head if _looks_like_name(head) else subject.rsplit(",", 1)[1].strip()
     appositive = _APPOSITIVE.search(subject)
     if appositive:
         subject = subject[: appositive.start()]
@@ -326,13 +371,8 @@ def extract_funding(title: str, summary: str = "") -> FundingRound:
         found_at = pattern.search(text)
         if found_at is None:
             continue
-        if (
-            reason == "acquisition"
-            and verb
-            and verb.start() < found_at.start()
-            and any(m.start < found_at.start() for m in find_amounts(text))
-        ):
-            continue  # "Raises $45M, Acquires MartJack": the raise comes first
+        if reason in _BESIDE_A_RAISE and _beside_a_raise(text, verb, found_at):
+            continue  # "Raises $45M, Acquires MartJack"; "A year after filing to IPO, X raises"
         raise NotFunding(reason, text)
     noun = _FUNDING_NOUNS.search(text)
     amounts = [
@@ -344,7 +384,12 @@ def extract_funding(title: str, summary: str = "") -> FundingRound:
     investee = None if verb else _INVESTOR_FIRST.search(text)
     if not verb and not noun and not investee:
         raise NotFunding("not_funding", text)
-    named_investor = investee is not None or _FROM_INVESTOR.search(text)
+    # a named investor, or a raise "at a $4B valuation", is a raise without an amount
+    named_investor = bool(
+        investee is not None
+        or _FROM_INVESTOR.search(text)
+        or (verb is not None and valuation is not None)
+    )
     if not raised and round_name is None and not named_investor:
         raise NotFunding("no_amount_or_round", text)
     if not verb and not raised and not investee:
