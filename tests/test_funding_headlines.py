@@ -122,3 +122,34 @@ def test_funding_accuracy_on_our_labelled_real_headlines(shared_samples):
     assert ours.precision >= 0.97 and ours.recall >= 0.93, ours.errors
     assert ours.amount >= 0.97 and ours.company >= 0.93, ours.errors
     assert ours.recall > baseline.recall and ours.company > baseline.company
+
+
+@pytest.mark.parametrize(
+    ("headline", "expected"),
+    [  # our own headlines, one per pattern the real ones showed
+        ("Acme Is Raising $80M To Expand", "plans_or_talks"),
+        ("Globex reportedly in discussions to raise $250M", "plans_or_talks"),
+        ("Daphni secures $215M for its third fund", "vc_fund"),
+        ("East Ventures raises $27.5M seed fund", "vc_fund"),
+        ("Fitbit Announces The Alta, A $130 Fitness Band", "not_funding"),
+        ("Lily Pulls In $34 Million In Pre-orders", "not_investment"),
+        ("Fintech Sable, backed by Founders Fund, raises $20M Series A", ("Sable", "series_a")),
+        ("Uber invests $100M in WeRide", ("WeRide", None)),
+        ("Paymint closes $12M C round", ("Paymint", "series_c")),
+        ("Lendly lands $40M credit line", ("Lendly", "debt")),
+        ("Stayly raises $30M pre-IPO round", ("Stayly", None)),
+        ("As consumers ditch Google for ChatGPT, Peec AI raises $7M", ("Peec AI", None)),
+        ("Funding Societies raises $27M", ("Funding Societies", None)),
+        ("YC's Taxly raises $4M seed", ("Taxly", "seed")),
+        ("Definely raises $30M Series B", ("Definely", "series_b")),
+        ("A year after filing to IPO, still-private Brightlane raises $1.1B", ("Brightlane", None)),
+        ("Carto Raises $45M, Acquires MapHub", ("Carto", None)),
+    ],
+)
+def test_headline_patterns(headline, expected):
+    try:
+        found = extract_funding(headline)
+    except NotFunding as exc:
+        assert exc.reason == expected
+    else:
+        assert (found.company, found.round) == expected

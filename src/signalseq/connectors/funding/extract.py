@@ -55,8 +55,9 @@ class FundingRound:
 _I = re.IGNORECASE
 _RAISE_VERBS = re.compile(
     r"\b(raises|raised|raising|secures|secured|closes|closed|lands|landed|nets|netted|bags|bagged"
-    r"|snags|snagged|grabs|scores|swipes|pulls in|picks up|gets|receives|completes|announces"
-    r"|unveils|taps|attracts|collects|rakes in|hauls in|banks|nabs|nabbed|captures|captured"
+    r"|snags|snagged|grabs|scores|swipes|pulls in|picks up|gets|receives|completes"
+    r"|(?:announces|unveils)(?=[^.]{0,40}\b(?:funding|round|investment|financing|seed|series)\b)"
+    r"|taps|attracts|collects|rakes in|hauls in|banks|nabs|nabbed|captures|captured"
     r"|racks up|takes(?=\s+(?:in\s+)?[$€£₹])"
     r"|(?:launches|debuts|emerges from stealth|comes out of stealth) with(?=\s+[$€£₹]))\b",
     _I,
@@ -71,9 +72,14 @@ _FUNDING_NOUNS = re.compile(
 )
 _ROUNDS: list[tuple[str, re.Pattern[str]]] = [
     ("pre_seed", re.compile(r"\bpre[- ]?seed\b", _I)),
-    ("series", re.compile(r"\bseries[- ]([a-h])\b(?:[- ]?(\d))?", _I)),
+    ("series", re.compile(r"\bseries[- ]([a-h])\b(?:[- ]?(\d))?|\b([A-H])[- ]round\b", _I)),
     ("seed", re.compile(r"(?<!pre-)(?<!pre )\bseed\b", _I)),
-    ("debt", re.compile(r"\b(venture )?debt\b|\bcredit facility\b|\bloan\b", _I)),
+    (
+        "debt",
+        re.compile(
+            r"\b(venture )?debt\b|\bcredit (facility|line)\b|\bline of credit\b|\bloan\b", _I
+        ),
+    ),
     ("bridge", re.compile(r"\bbridge (round|financing|funding)\b", _I)),
     ("growth", re.compile(r"\bgrowth (round|equity|funding|financing|investment)\b", _I)),
 ]
@@ -109,7 +115,7 @@ _REJECTIONS: list[tuple[str, re.Pattern[str]]] = [
     (
         "ipo",
         re.compile(
-            r"\bIPO\b|\bgoes public\b|\bpublic offering\b|\bper share\b|\bSPAC\b"
+            r"(?<!pre-)\bIPO\b(?!\s+round)|\bgoes public\b|\bpublic offering\b|\bper share\b|\bSPAC\b"
             r"|\bstock market debut\b|\blisting\b",
             _I,
         ),
@@ -117,7 +123,10 @@ _REJECTIONS: list[tuple[str, re.Pattern[str]]] = [
     (
         "vc_fund",
         re.compile(
-            r"\b(raises|closes|launches|debuts|unveils|announces)\b[^.]*\bfund\b(?!ing)"
+            r"\b(raises|closes|launches|debuts|unveils|announces|secures|lands|nabs)\b"
+            # not an investor's name: "from BR Startups Fund", "backed by Founders Fund"
+            r"(?:(?!\b(?:from|by)\b).){0,80}?(?<!Founders )(?<!Vision )\bfund\b(?!ing)"
+            r"(?!\s+(?-i:[A-Z]))"
             r"|\bin capital to (back|invest)\b|\bfund (i{1,3}|iv|v|vi|\d)\b"
             r"|\bventures? (fund|debuts|launches|closes)\b|\bdebuts? [^,]*\bventures\b"
             r"|\bto (back|invest in)\b[^.]{0,60}\bstartups\b",
@@ -267,7 +276,7 @@ def _round(text: str) -> tuple[str | None, bool]:
         match = pattern.search(text)
         if match:
             if name == "series":
-                return f"series_{match.group(1).lower()}", extension
+                return f"series_{(match.group(1) or match.group(3)).lower()}", extension
             return name, extension
     return ("extension" if extension else None), extension
 
@@ -317,7 +326,8 @@ def _after_description(subject: str) -> str:
         words.pop()
     subject = " ".join(words)
     lower = [i for i, w in enumerate(words) if w[:1].islower() and w.lower() not in _NAME_JOINERS]
-    if not lower or lower[-1] == len(words) - 1 or lower[-1] == 0 and len(words) <= 2:
+    camel = lower == [0] and any(c.isupper() for c in words[0])  # "eBay Ventures"
+    if not lower or lower[-1] == len(words) - 1 or camel:
         return subject
     tail = words[lower[-1] + 1 :]
     return " ".join(tail) if tail[0][:1].isupper() or tail[0][:1].isdigit() else subject
