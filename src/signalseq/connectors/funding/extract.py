@@ -123,13 +123,15 @@ _REJECTIONS: list[tuple[str, re.Pattern[str]]] = [
     (
         "vc_fund",
         re.compile(
-            r"\b(raises|closes|launches|debuts|unveils|announces|secures|lands|nabs)\b"
+            r"\b(raises|closes|launches|debuts|unveils|announces|secures|lands|nabs|targets|targeting"
+            r"|seeks|seeking)\b"
             # not an investor's name: "from BR Startups Fund", "backed by Founders Fund"
             r"(?:(?!\b(?:from|by)\b).){0,80}?(?<!Founders )(?<!Vision )\bfund\b(?!ing)"
             r"(?!\s+(?-i:[A-Z]))"
             r"|\bin capital to (back|invest)\b|\bfund (i{1,3}|iv|v|vi|\d)\b"
             r"|\bventures? (fund|debuts|launches|closes)\b|\bdebuts? [^,]*\bventures\b"
-            r"|\bto (back|invest in)\b[^.]{0,60}\bstartups\b",
+            r"|\bto (back|invest in)\b[^.]{0,60}\bstartups\b"
+            r"|\b(?:investors?|VC firm|venture (?:capital )?firm),? (?:has )?(?:raised|raises|closes|closed)\b",
             _I,
         ),
     ),
@@ -187,6 +189,11 @@ _DESCRIPTORS = re.compile(
     r"|\b[\w.]+-(backed|based|powered|owned|focused)\b",
     _I,
 )
+# descriptor words that also open names ("Service Partner One", "Studio Ghibli")
+_NAME_LIKE_DESCRIPTORS = frozenset(
+    {"service", "platform", "app", "studio", "brand", "venture", "business", "tool",
+     "marketplace", "manager", "operator", "player", "vendor", "outfit", "specialist"}
+)  # fmt: skip
 _APPOSITIVE = re.compile(r",\s+(?:(?:a|an|the|which|whose|that)\b|(?=[a-z]))", _I)
 # "Quanta just raised": adverbs are not the name ("Elevate Now" is)
 _TRAILING_ADVERB = re.compile(
@@ -211,7 +218,10 @@ _DESCRIBED_INVESTOR = re.compile(
 _INVESTOR_FIRST = re.compile(
     r"\b(?:has\s+)?(?:invests|invested|backs|backed)\s+(?:another\s+|up to\s+)?"
     r"(?:[$€£₹][\d.,]+\s?(?:[kmb]n?|million|billion)?\s+)?(?:in|into)\s+"
-    r"(?P<company>[\w.&'-]+(?:\s+[A-Z0-9][\w.&'-]*){0,3})",
+    r"(?P<company>[\w.&'-]+(?:\s+[A-Z0-9][\w.&'-]*){0,3})"
+    # "Trinity Backs Dave Asprey's Bulletproof With $9M"
+    r"|\b(?:backs|backed)\s+(?:[A-Z][\w.&-]*\s+){0,3}?(?:[\w.&-]+'s\s+)?"
+    r"(?P<backed>[A-Z][\w.&-]*(?:\s+[A-Z][\w.&-]*){0,2})\s+with\s+[$€£₹]",
     _I,
 )
 # "DroneBase raises from Union Square": a raise with a named investor and no amount
@@ -346,14 +356,21 @@ def _company(text: str, cue_at: int) -> str | None:
     appositive = _APPOSITIVE.search(subject)
     if appositive:
         subject = subject[: appositive.start()]
-    descriptors = list(_DESCRIPTORS.finditer(subject))
+    # "Security startup Wallarm" → "Wallarm"; but a name may hold such a word itself
+    # ("Service Partner One", "The Nuclear Company"): never the first word, never all of it
+    descriptors = [
+        d for d in _DESCRIPTORS.finditer(subject)
+        if (subject[d.end() :].strip(" ,:'\"") or d.group(0).islower())
+        and (d.start() > 0 or d.group(0).lower() not in _NAME_LIKE_DESCRIPTORS)
+    ]  # fmt: skip
     if descriptors:
         subject = subject[descriptors[-1].end() :]
     subject = _ROLE.sub("", _TRAILING_ADVERB.sub("", subject)).strip(" ,:'\"")
     subject = _after_description(subject)
     subject = _OWNER.sub("", subject)  # "Sweden's DigiExam" → "DigiExam"
     subject = re.sub(r"'s$", "", subject)  # "Cashfree's $53M funding"
-    subject = re.sub(r"^(the|a|an|its|their)\s+", "", subject, flags=_I)
+    if not _DESCRIPTORS.search(subject.split()[-1] if subject else ""):  # "The Nuclear Company"
+        subject = re.sub(r"^(the|a|an|its|their)\s+", "", subject, flags=_I)
     # Names start with a capital or a digit ("6Sense"), or open the headline ("scoutbee raises")
     if not subject or not (
         subject[0].isupper() or subject[0].isdigit() or text.startswith(subject)
@@ -405,7 +422,8 @@ def extract_funding(title: str, summary: str = "") -> FundingRound:
     if not verb and not raised and not investee:
         raise NotFunding("trend_piece", text)
     if investee is not None:  # "NBCUniversal has invested $200M in BuzzFeed"
-        company = _company(investee.group("company") + " raises", len(investee.group("company")))
+        name = investee.group("company") or investee.group("backed")
+        company = _company(name + " raises", len(name))
     else:
         # the raise verb marks where the name ends ("Invoice financing marketplace Arex
         # picks up…"); without one, the first funding noun or amount does
@@ -420,7 +438,9 @@ def extract_funding(title: str, summary: str = "") -> FundingRound:
     if company is None:
         raise NotFunding("no_company", text)
     found = FundingRound(company=company, round=round_name, extension=extension)
-    money = raised[0] if raised else None
+    # the amount the raise verb names ("opens $99/month beta, raises $30M")
+    after_verb = [m for m in raised if verb is not None and m.start > verb.start()]
+    money = after_verb[0] if after_verb else (raised[0] if raised else None)
     if money is None and summary:
         about = _clean(summary)[:MAX_SUMMARY]
         money = next(
