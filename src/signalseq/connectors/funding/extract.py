@@ -64,7 +64,7 @@ _RAISE_VERBS = re.compile(
 )
 _OTHER_VERBS = re.compile(
     r"\b(expands|plans|launches|debuts|unveils|adds|names|hires|opens|partners|wins|takes"
-    r"|is|are|was|will|could|has|have)\b",
+    r"|is|are|was|will|could|has|have|says|said)\b",
     _I,
 )
 _FUNDING_NOUNS = re.compile(
@@ -173,7 +173,8 @@ _REJECTIONS: list[tuple[str, re.Pattern[str]]] = [
         re.compile(
             r"\b(startups|companies|firms) (raised|raise|have raised)\b|\broundup\b"
             r"|\bthis week in\b|\bweekly funding\b|\bfunding (recap|report)\b"
-            r"|\braised record\b|\bVC investment\b|\binvestment in [^.]{0,40}\bstartups\b",
+            r"|\braised record\b|\bVC investment\b|\binvestment in [^.]{0,40}\bstartups\b"
+            r"|\bVCs? (?:investing|invested|poured)\b|\bstartups to raise\b",
             _I,
         ),
     ),
@@ -200,7 +201,13 @@ _TRAILING_ADVERB = re.compile(
     r"(\s+(?:(?i:reportedly|officially|finally|quietly|recently|secretly|reportedly|"
     r"successfully|already|formally|newly|quickly|rapidly)|just|now|also|today))+$"
 )  # a list, not "-ly": Definely, Grammarly and Bitly are names
-_OWNER = re.compile(r"^[\w.&-]+'s\s+(?=[A-Z0-9])")
+_OWNER = re.compile(r"^(?:[A-Z][\w.&-]*\s+){0,2}[\w.&-]+'s\s+(?=[A-Z0-9])")  # "Elon Musk's …"
+# "… as Astrobotic raises": a clause ends where the name begins
+_CLAUSE = re.compile(r"^.*\b(?:as|while|when|because|since)\s+(?=[A-Z])")
+# "… for his AI memory startup, Supermemory": the name said last
+_NAMED_LAST = re.compile(
+    r"\b(?:startup|company|firm),\s+(?P<name>[A-Z][\w.&-]*(?:\s+[A-Z][\w.&-]*){0,2})\s*$"
+)
 _ROLE = re.compile(r"\s+(?:CEO|CTO|CFO|COO|founder|co-founder|chief)\b.*$", _I)
 _NAME_JOINERS = frozenset(
     {"of", "and", "de", "la", "le", "du", "di", "da", "von", "van", "for", "&"}
@@ -219,6 +226,8 @@ _INVESTOR_FIRST = re.compile(
     r"\b(?:has\s+)?(?:invests|invested|backs|backed)\s+(?:another\s+|up to\s+)?"
     r"(?:[$€£₹][\d.,]+\s?(?:[kmb]n?|million|billion)?\s+)?(?:in|into)\s+"
     r"(?P<company>[\w.&'-]+(?:\s+[A-Z0-9][\w.&'-]*){0,3})"
+    # "Nvidia is the latest investor to back AV startup Nuro in $203M funding round"
+    r"|\bto back\s+(?P<to_back>.{1,60}?)\s+in\s+(?:a\s+)?[$€£₹]"
     # "Trinity Backs Dave Asprey's Bulletproof With $9M"
     r"|\b(?:backs|backed)\s+(?:[A-Z][\w.&-]*\s+){0,3}?(?:[\w.&-]+'s\s+)?"
     r"(?P<backed>[A-Z][\w.&-]*(?:\s+[A-Z][\w.&-]*){0,2})\s+with\s+[$€£₹]",
@@ -226,7 +235,7 @@ _INVESTOR_FIRST = re.compile(
 )
 # "DroneBase raises from Union Square": a raise with a named investor and no amount
 _FROM_INVESTOR = re.compile(
-    r"\b(?:raises|raised|secures|secured|lands|gets)\s+(?:\w+\s+)?from\s+[A-Z]"
+    r"\b(?:raises|raised|secures|secured|lands|gets|nabs|wins)\s+(?:\w+\s+)?from\s+[A-Z]"
 )
 
 
@@ -345,6 +354,7 @@ def _after_description(subject: str) -> str:
 
 def _company(text: str, cue_at: int) -> str | None:
     subject = text[:cue_at].strip(" ,")
+    subject = _CLAUSE.sub("", subject)
     other = _OTHER_VERBS.search(subject)
     if other:
         subject = subject[: other.start()].strip(" ,")
@@ -352,7 +362,12 @@ def _company(text: str, cue_at: int) -> str | None:
         # "Orchard Robotics, founded by …, raises": the name first; else a clause comes
         # before the name ("A year after filing to IPO, still-private Cerebras raises")
         head = subject.split(",", 1)[0].strip()
-        subject = head if _looks_like_name(head) else subject.rsplit(",", 1)[1].strip()
+        tail = subject.rsplit(",", 1)[1].strip(" '\"")
+        named = _after_description(tail)
+        if _looks_like_name(head) or not (named[:1].isupper() or named[:1].isdigit()):
+            subject = head  # "YC alum Mendel, a 'Ramp for LatAm',": the description follows
+        else:
+            subject = tail
     appositive = _APPOSITIVE.search(subject)
     if appositive:
         subject = subject[: appositive.start()]
@@ -422,7 +437,7 @@ def extract_funding(title: str, summary: str = "") -> FundingRound:
     if not verb and not raised and not investee:
         raise NotFunding("trend_piece", text)
     if investee is not None:  # "NBCUniversal has invested $200M in BuzzFeed"
-        name = investee.group("company") or investee.group("backed")
+        name = investee.group("company") or investee.group("backed") or investee.group("to_back")
         company = _company(name + " raises", len(name))
     else:
         # the raise verb marks where the name ends ("Invoice financing marketplace Arex
@@ -435,6 +450,9 @@ def extract_funding(title: str, summary: str = "") -> FundingRound:
         company = _company(text, cue)
         if company is not None and not verb and "," in text[:cue]:
             company = None  # "OpenAI, Thinking Machines Lab, and the chaos of a $2B seed round"
+    named_last = _NAMED_LAST.search(text)
+    if named_last is not None:  # the headline ends on the name: it wins
+        company = named_last.group("name")
     if company is None:
         raise NotFunding("no_company", text)
     found = FundingRound(company=company, round=round_name, extension=extension)
