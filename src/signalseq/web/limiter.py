@@ -1,41 +1,75 @@
 """Throttles of the web app: sign-in attempts, and the dead letters unauthenticated
-requests may write. Moving windows from the `limits` library, in memory: each
-``serve`` process counts its own. They run on the wall clock (the library's own time
-base), never on a simulated one: a throttle protects the running process."""
+requests may write. Moving windows in memory (each ``serve`` process counts its own),
+counted under one lock and without threads of their own. (The `limits` library's memory
+storage starts timer threads that, under a faked clock, keep the process from exiting.)
+They run on the monotonic clock, never on a simulated one: a throttle protects the
+running process."""
 
 from __future__ import annotations
 
 import math
+import threading
 import time
+from collections import deque
+from collections.abc import Callable
 
-from limits import RateLimitItemPerMinute
-from limits.storage import MemoryStorage
-from limits.strategies import MovingWindowRateLimiter
-
-LOGIN_WINDOW_MINUTES = 15
+LOGIN_WINDOW_SECONDS = 15 * 60
 REFUSALS_KEPT_PER_MINUTE = 20
+MAX_KEYS = 10_000  # past this many, keys whose window is empty are dropped
+
+
+class MovingWindow:
+    """At most ``limit`` hits per key in any ``window`` seconds; a hit is counted and
+    checked in one step, so parallel callers cannot all pass."""
+
+    def __init__(self, limit: int, window: float, clock: Callable[[], float] = time.monotonic):
+        self.limit, self.window, self._clock = limit, window, clock
+        self._hits: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def hit(self, key: str) -> float:
+        """Count one hit: 0 when allowed, else the seconds until one is."""
+        now = self._clock()
+        with self._lock:
+            stamps = self._hits.setdefault(key, deque())
+            while stamps and stamps[0] <= now - self.window:
+                stamps.popleft()
+            if len(stamps) >= self.limit:
+                return stamps[0] + self.window - now
+            stamps.append(now)
+            if len(self._hits) > MAX_KEYS:
+                self._forget_idle(now)
+            return 0.0
+
+    def clear(self, key: str) -> None:
+        with self._lock:
+            self._hits.pop(key, None)
+
+    def _forget_idle(self, now: float) -> None:
+        idle = [k for k, s in self._hits.items() if not s or s[-1] <= now - self.window]
+        for key in idle:
+            del self._hits[key]
 
 
 class LoginLimiter:
     """Sign-in attempts per user name and per client address. An attempt is counted
-    *before* the password is checked, atomically, so parallel attempts cannot all pass
-    the check; a successful sign-in clears its user name's count."""
+    *before* the password is checked, so parallel attempts cannot all pass the check; a
+    successful sign-in clears its user name's count."""
 
     def __init__(self, per_user: int, per_address: int):
-        self._limiter = MovingWindowRateLimiter(MemoryStorage())
-        self._user = RateLimitItemPerMinute(per_user, LOGIN_WINDOW_MINUTES)
-        self._address = RateLimitItemPerMinute(per_address, LOGIN_WINDOW_MINUTES)
+        self._user = MovingWindow(per_user, LOGIN_WINDOW_SECONDS)
+        self._address = MovingWindow(per_address, LOGIN_WINDOW_SECONDS)
 
     def reserve(self, user: str, address: str) -> int:
         """Count one attempt; seconds to wait when over a limit (0: check it now)."""
-        for item, key in ((self._address, f"addr:{address}"), (self._user, f"user:{user}")):
-            if not self._limiter.hit(item, "login", key):
-                reset = self._limiter.get_window_stats(item, "login", key).reset_time
-                return max(1, math.ceil(reset - time.time()))  # the library's epoch seconds
+        for window, key in ((self._address, address), (self._user, user)):
+            wait = window.hit(key)
+            if wait:
+                return max(1, math.ceil(wait))
         return 0
 
     def succeeded(self, user: str) -> None:
-        self._limiter.clear(self._user, "login", f"user:{user}")
+        self._user.clear(user)
 
 
 class RefusalBudget:
@@ -44,8 +78,7 @@ class RefusalBudget:
     cannot fill the store)."""
 
     def __init__(self, per_minute: int = REFUSALS_KEPT_PER_MINUTE):
-        self._limiter = MovingWindowRateLimiter(MemoryStorage())
-        self._item = RateLimitItemPerMinute(per_minute, 1)
+        self._window = MovingWindow(per_minute, 60)
 
     def allows(self, address: str) -> bool:
-        return self._limiter.hit(self._item, "refused", address)
+        return not self._window.hit(address)
