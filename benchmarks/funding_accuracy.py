@@ -5,6 +5,7 @@ Run: .venv/bin/python benchmarks/funding_accuracy.py"""
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import time
 from pathlib import Path
@@ -31,10 +32,10 @@ def main() -> None:
               f"{result.amount:>7.3f} {result.company:>8.3f}")  # fmt: skip
     title = "Acme raises $5M to grow " * 45_000
     started = time.perf_counter()
-    try:
+    with contextlib.suppress(
+        NotFunding
+    ):  # a headline that long is refused; the time is what counts
         extract_funding(title)
-    except NotFunding:
-        pass
     print(f"a {len(title) / 1e6:.1f} MB headline: {1000 * (time.perf_counter() - started):.1f} ms")
     for error in results["extractor"].errors:
         print("  ", error)
