@@ -51,3 +51,13 @@ def draft_of(store, touch_id: int) -> Draft:
         draft = session.scalar(select(Draft).where(Draft.touch_id == touch_id))
         assert draft is not None
         return draft
+
+
+def fail_a_check(store, touch_id: int) -> None:  # type: ignore[no-untyped-def]
+    """The draft as a model might have left it: a banned phrase, flagged."""
+    with store.database.unit_of_work() as session:
+        row = session.scalar(select(Draft).where(Draft.touch_id == touch_id))
+        checks = [c for c in row.guardrails if c["name"] != "banned_phrases"]
+        row.guardrails = [*checks, {"name": "banned_phrases", "ok": False,
+                                    "message": "banned: 'circling back'", "spans": []}]  # fmt: skip
+        row.guardrails_passed = False

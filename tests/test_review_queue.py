@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
-from tests.review_support import ALICE, BOB, draft_of, pending, queue_world  # noqa: F401
+from tests.review_support import ALICE, BOB, draft_of, fail_a_check, pending, queue_world  # noqa: F401
 from tests.test_pipeline import (
     run,
     touches,
@@ -291,19 +291,9 @@ def test_touch_states_after_queue_world(store, queue_world):
     assert states == ["in_review"] * 4 + ["scheduled"]
 
 
-def _fail_a_check(store, touch_id: int) -> None:
-    """The draft as a model might have left it: a banned phrase, flagged."""
-    with store.database.unit_of_work() as session:
-        row = session.scalar(select(Draft).where(Draft.touch_id == touch_id))
-        checks = [c for c in row.guardrails if c["name"] != "banned_phrases"]
-        row.guardrails = [*checks, {"name": "banned_phrases", "ok": False,
-                                    "message": "banned: 'circling back'", "spans": []}]  # fmt: skip
-        row.guardrails_passed = False
-
-
 def test_a_failed_check_is_approved_only_with_a_stated_reason(store, queue_world):
     item = pending(store)[0]
-    _fail_a_check(store, item.touch_id)
+    fail_a_check(store, item.touch_id)
     sha = draft_of(store, item.touch_id).content_sha256
     for reason in (None, "", "ok"):
         with (

@@ -14,14 +14,13 @@ import pytest
 from sqlalchemy import select
 from tests.conftest import require
 from tests.factories import TEST_PUBLIC_URL, TEST_SECRET
-from tests.review_support import draft_of, pending, queue_world  # noqa: F401
+from tests.review_support import draft_of, fail_a_check, pending, queue_world  # noqa: F401
 from tests.test_pipeline import world  # noqa: F401
 from tests.web_support import CHROMIUM, require_chromium, serve
 
 from signalseq.auth import service as users
 from signalseq.clock import SimulatedClock
 from signalseq.delivery.unsubscribe import make_token
-from signalseq.drafting.models import Draft
 from signalseq.enrollments.models import Touch
 from signalseq.review.models import AuditEntry, ReviewItem
 from signalseq.settings import Settings
@@ -54,20 +53,12 @@ def sign_in(browser, url: str, user: str, width: int = 1440):  # type: ignore[no
     return page
 
 
-def _fail_a_check(store, touch_id: int) -> None:  # type: ignore[no-untyped-def]
-    with store.database.unit_of_work() as session:
-        row = session.scalar(select(Draft).where(Draft.touch_id == touch_id))
-        row.guardrails = [*row.guardrails, {"name": "banned_phrases", "ok": False,
-                                            "message": "banned: 'circling back'", "spans": []}]  # fmt: skip
-        row.guardrails_passed = False
-
-
 def test_a_reviewers_day_with_two_reviewers(store, queue_world, site, tmp_path: Path):  # noqa: F811
     require_chromium()
     from playwright import sync_api
 
     first, second, third, fourth = pending(store)[:4]
-    _fail_a_check(store, fourth.touch_id)
+    fail_a_check(store, fourth.touch_id)
     with store.database.unit_of_work() as session:  # one item qualifies for bulk approval
         session.get(ReviewItem, second.id).low_risk = True
     with sync_api.sync_playwright() as pw:

@@ -138,11 +138,10 @@ def test_a_task_says_how_to_reach_the_person(store, web):
     page, _csrf = sign_in(client)
     kinds = {t.kind for t in open_tasks(store)}
     assert 'class="copy"' in page.text  # the message or script, one click to the clipboard
-    if "call" in kinds:
-        assert "no phone number on file" in page.text
-    if {"linkedin_connect", "linkedin_message"} & kinds:
-        assert "no LinkedIn profile on file" in page.text
-        assert "https://www.linkedin.com/search/results/people/?keywords=" in page.text
+    assert ("no phone number on file" in page.text) == ("call" in kinds)
+    assert "linkedin_connect" in kinds  # the world's sequence connects on day 1
+    assert "no LinkedIn profile on file" in page.text
+    assert "https://www.linkedin.com/search/results/people/?keywords=" in page.text
     with store.database.unit_of_work() as session:
         contact = session.get(Contact, open_tasks(store)[0].contact_id)
         contact.phone = "+1 415 555 0100"

@@ -17,6 +17,7 @@ from typing import Any
 
 from signalseq.crm.models import Account, Contact
 from signalseq.drafting.grounding import claims_made
+from signalseq.drafting.hygiene import SIGN_OFF
 from signalseq.drafting.prompts import PromptFile
 from signalseq.drafting.sender import SenderProfile
 from signalseq.enrollments.models import Touch
@@ -188,10 +189,6 @@ class PreviousTouch:
 
 
 _GREETING = re.compile(r"^\s*(?:hi|hello|hey|dear)\b[^,.!:\n]{0,60}[,.!:]?\s*", re.IGNORECASE)
-_SIGN_OFF = re.compile(
-    r"^\s*(?:best|regards|best regards|kind regards|cheers|thanks|thank you|all the best)\b",
-    re.IGNORECASE,
-)
 _SCRIPT_LINE = re.compile(r"^\s*(opener|why now|value|proof|question|ask|voicemail)\s*:\s*", re.I)
 SUMMARY_CHARS = 400
 
@@ -210,7 +207,7 @@ def summary(body: str, channel: str = "email", limit: int | None = SUMMARY_CHARS
         lines = kept
     else:
         for index, line in enumerate(lines):
-            if _SIGN_OFF.match(line):
+            if SIGN_OFF.match(line):  # "Best," alone, not "Thanks for connecting…"
                 lines = lines[:index]  # the sign-off and the signature under it
                 break
         if lines:

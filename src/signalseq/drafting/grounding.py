@@ -491,12 +491,14 @@ def _our_claim_problems(part: str, text: str, facts: Facts) -> list[Problem]:
     """A sentence about us ("We integrate natively with your CRM") says what the
     sender profile says, in other words at most."""
     problems = []
+    known: set[str] | None = None
     for start, end in _sentences(text):
         sentence = text[start:end].strip()
         if not _US.match(sentence):
             continue
         stems = claims.content_stems(sentence)
-        known = facts.ours | {claims.stem(t) for t in facts.tokens}
+        if known is None:  # built once, and only for a text that speaks about us
+            known = facts.ours | {claims.stem(t) for t in facts.tokens}
         unknown = {s for s in stems if s not in known}
         if len(unknown) >= 2 and len(unknown) * 2 >= len(stems):
             offset = text.index(sentence, start)

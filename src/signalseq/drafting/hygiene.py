@@ -29,7 +29,7 @@ _HTML = re.compile(
 )
 _ESCAPED = re.compile(r"\\[nrt]")
 _BRACKETED = re.compile(r"\[[^\[\]\n]{1,60}\]|\{[^{}\n]{1,60}\}|<<[^<>\n]{1,60}>>")
-_SIGN_OFF = re.compile(
+SIGN_OFF = re.compile(  # a line that is only a sign-off
     r"^[ \t]*(?:best|best regards|best wishes|all the best|kind regards|warm regards"
     r"|warmly|regards|cheers|thanks|many thanks|thank you|sincerely|talk soon|speak soon)"
     r"[ \t]*[,.!]?[ \t]*(?:\n|$)",
@@ -50,7 +50,7 @@ def hygiene(subject: str, body: str, channel: str) -> list[Check]:
         ),
         _absent("escaped_newline", r"a literal \n", spans("body", body, _ESCAPED)),
     ]
-    sign_offs = spans("body", body, _SIGN_OFF)
+    sign_offs = spans("body", body, SIGN_OFF)
     if channel.startswith("linkedin"):
         checks.append(_absent("sign_off", "a sign-off in a LinkedIn message", sign_offs))
     else:

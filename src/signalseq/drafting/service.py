@@ -13,6 +13,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from functools import cached_property
 from typing import Any, Protocol
 
 from sqlalchemy import select
@@ -29,7 +30,7 @@ from signalseq.drafting.context import (
     assemble,
     fence,
 )
-from signalseq.drafting.grounding import facts_of
+from signalseq.drafting.grounding import Facts, facts_of
 from signalseq.drafting.guardrails import check_draft
 from signalseq.drafting.library import PromptLibrary
 from signalseq.drafting.models import Draft, DraftRevision, content_sha256
@@ -64,6 +65,11 @@ class DraftJob:
     def threaded(self) -> bool:
         return bool(self.context.data["thread"]["continue"])
 
+    @cached_property
+    def facts(self) -> Facts:
+        """What the draft is grounded in (built once: a job is checked once per wording)."""
+        return facts_of(self.context.data)
+
     def checked(self, subject: str | None, body: str) -> tuple[str | None, str, GuardrailReport]:
         """The text as it would be sent (a threaded email keeps the thread's subject),
         and its guardrail results."""
@@ -77,7 +83,7 @@ class DraftJob:
             body,
             prompt=self.prompt,
             sender=self.sender,
-            facts=facts_of(self.context.data),
+            facts=self.facts,
             threaded=self.threaded,
             instructions=self.rendered.messages[0]["content"],
             language=self.context.data["contact"].get("language"),

@@ -217,11 +217,17 @@ def _may_approve(reviewer: Reviewer, policy: ReviewPolicy) -> None:
         )
 
 
-def _draft_of(session: Session, item: ReviewItem) -> tuple[Touch, Draft]:
+def _locked_draft(session: Session, item: ReviewItem) -> tuple[Touch, Draft]:
+    """The item's touch (locked) and its draft."""
     touch = session.get(Touch, item.touch_id, with_for_update=True)
     draft = session.scalar(select(Draft).where(Draft.touch_id == item.touch_id))
     if touch is None or draft is None:
         raise NotFoundError(f"review item {item.id} has no draft")
+    return touch, draft
+
+
+def _draft_of(session: Session, item: ReviewItem) -> tuple[Touch, Draft]:
+    touch, draft = _locked_draft(session, item)
     if touch.state != "in_review":
         raise ReviewConflict(f"touch {touch.id} is {touch.state}, not in review")
     return touch, draft
@@ -268,9 +274,7 @@ def approve(
         )
     if policy.four_eyes and last_editor(session, touch.id) == reviewer.name:
         raise PermissionDenied("four eyes: you edited this draft, so another reviewer approves it")
-    broken = [
-        c["name"] for c in draft.guardrails if not c.get("ok", True) and c.get("name") in STRUCTURE
-    ]
+    broken = failed_checks(draft, of_shape=True)
     if broken:  # a raw model answer, no subject, a broken subject: never sent as it is
         raise ReviewConflict(
             f"the draft of touch {touch.id} failed {', '.join(broken)}: edit it before approving"
@@ -312,12 +316,15 @@ def approve(
 MIN_OVERRIDE_CHARS = 10
 
 
-def failed_checks(draft: Draft) -> list[str]:
-    """The checks a draft failed (warnings are not failures)."""
+def failed_checks(draft: Draft, *, of_shape: bool = False) -> list[str]:
+    """The checks a draft failed (warnings are not failures): those a person may
+    override, or (``of_shape``) those of its shape, which only an edit mends."""
     return [
         c["name"]
         for c in draft.guardrails
-        if not c.get("ok", True) and not c.get("warning") and c.get("name") not in STRUCTURE
+        if not c.get("ok", True)
+        and not c.get("warning")
+        and (c.get("name") in STRUCTURE) == of_shape
     ]
 
 
@@ -554,10 +561,7 @@ def recall(
     item = _item(session, item_id)
     if item.state != "approved":
         raise ReviewConflict(f"review item {item.id} is {item.state}: nothing to recall")
-    touch = session.get(Touch, item.touch_id, with_for_update=True)
-    draft = session.scalar(select(Draft).where(Draft.touch_id == item.touch_id))
-    if touch is None or draft is None:
-        raise NotFoundError(f"review item {item.id} has lost its touch")
+    touch, draft = _locked_draft(session, item)
     if touch.state != "approved":
         raise ReviewConflict(f"touch {touch.id} is already {touch.state}: too late to recall")
     item.resolution = "recalled"
