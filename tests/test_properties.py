@@ -8,7 +8,7 @@ import csv
 import io
 from datetime import UTC, datetime
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 from tests import inbound_messages as m
@@ -91,6 +91,10 @@ MESSAGE_PARTS = st.sampled_from([m.REPLY_OUTLOOK, m.AUTO_REPLY_EN, m.DSN_HARD, m
 
 
 @SETTINGS
+@example(
+    raw=b'Content-Type: multipart/report; report-type=delivery-status; boundary="b"\r\n\r\n'
+    b'--b\r\nContent-Type: text/plain; charset="a\x00b"\r\n\r\nmail failed\r\n--b--\r\n'
+)
 @given(raw=st.one_of(st.binary(max_size=2000),
                      st.tuples(MESSAGE_PARTS, st.integers(0, 3000), st.binary(max_size=50)).map(
                          lambda t: m.render(t[0], "x@y.example")[: t[1]] + t[2])))  # fmt: skip

@@ -68,7 +68,7 @@ def _decoded(part: Message) -> str:
     charset = part.get_content_charset() or "utf-8"
     try:
         return payload[: TEXT_LIMIT * 2].decode(charset, "replace")
-    except LookupError:
+    except (LookupError, ValueError):  # an unknown charset, or one with a NUL in its name
         return payload[: TEXT_LIMIT * 2].decode("utf-8", "replace")
 
 
