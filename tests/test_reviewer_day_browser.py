@@ -21,6 +21,7 @@ from tests.web_support import CHROMIUM, require_chromium, serve
 from signalseq.auth import service as users
 from signalseq.clock import SimulatedClock
 from signalseq.delivery.unsubscribe import make_token
+from signalseq.drafting.models import Draft
 from signalseq.enrollments.models import Touch
 from signalseq.review.models import AuditEntry, ReviewItem
 from signalseq.settings import Settings
@@ -61,6 +62,11 @@ def test_a_reviewers_day_with_two_reviewers(store, queue_world, site, tmp_path: 
     fail_a_check(store, fourth.touch_id)
     with store.database.unit_of_work() as session:  # one item qualifies for bulk approval
         session.get(ReviewItem, second.id).low_risk = True
+        row = session.scalar(select(Draft).where(Draft.touch_id == first.touch_id))
+        earlier = {"step": "opener", "channel": "email", "purpose": "opener",  # its thread
+                   "subject": "Series A and your pipeline", "sent_on": "2026-11-20",
+                   "summary": "Congratulations on the $10M Series A led by Example Ventures."}  # fmt: skip
+        row.context = {**row.context, "previous_touches": [earlier]}
     with sync_api.sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
         rita, rob = sign_in(browser, site, "rita"), sign_in(browser, site, "rob")
@@ -68,6 +74,8 @@ def test_a_reviewers_day_with_two_reviewers(store, queue_world, site, tmp_path: 
         # open an item: who it goes to, from whom; opening it locks no one out
         rita.goto(f"{site}/queue/items/{first.id}")
         assert "<" in rita.inner_text("#recipient") and "@" in rita.inner_text("#recipient")
+        thread = rita.inner_text("ul.sent-before")  # the thread so far, in words
+        assert "Series A and your pipeline" in thread and "Congratulations on the $10M" in thread
         rob.goto(f"{site}/queue/items/{first.id}")
         assert rob.locator("#approve-form").count() == 1
 
