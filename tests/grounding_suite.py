@@ -51,7 +51,11 @@ class Score:
 def score() -> Score:
     sender = shipped_library().sender.as_context()
     result = Score()
-    check([("body", "warm up")], facts_of(CONTEXTS["onyx_labs"] | {"sender": sender}))
+    # What a process loads once, not per draft (the word list, the public suffix list,
+    # the number parser), loaded before the clock starts: the first case, untimed.
+    context, _, _, text = CASES[0]
+    check(list(zip(("subject", "body"), case_text(context, text), strict=True)),
+          facts_of(CONTEXTS[context] | {"sender": sender}))  # fmt: skip
     started = time.perf_counter()
     for context, kind, label, text in CASES:
         subject, body = case_text(context, text)

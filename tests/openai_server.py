@@ -28,6 +28,7 @@ class Answer:
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
     error: str = "server error"
+    refusal: str | None = None  # the model declined (structured outputs' refusal field)
 
 
 @dataclass
@@ -104,7 +105,11 @@ def openai_server(answer: Callable[[Request, int], Answer]) -> Iterator[FakeOpen
                     "choices": [
                         {
                             "index": 0,
-                            "message": {"role": "assistant", "content": reply.content},
+                            "message": {
+                                "role": "assistant",
+                                "content": reply.content,
+                                "refusal": reply.refusal,
+                            },
                             "finish_reason": reply.finish_reason,
                         }
                     ],

@@ -39,6 +39,7 @@ def test_a_structured_answer_is_stored_with_its_audit_fields() -> None:
     assert result.endpoint_host == server.url.split("//")[1].split("/")[0]
     sent = server.requests[0].body
     assert sent["response_format"]["type"] == "json_schema"
+    assert sent["response_format"]["json_schema"]["strict"] is True
     assert set(sent["response_format"]["json_schema"]["schema"]["properties"]) == {
         "subject",
         "body",
@@ -109,6 +110,22 @@ def test_truncated_output_is_asked_again_shorter() -> None:
     assert isinstance(result, DraftResult) and result.guardrails.passed
     assert result.retries == 1 and "cut off" in result.failures[0]
     assert "cut off" in server.requests[1].messages[-1]["content"]
+
+
+def test_a_refusal_or_a_content_filter_stop_is_asked_again_then_flagged() -> None:
+    answers = [
+        Answer(None, refusal="I can't help with that request."),
+        Answer('{"subject": "Series', finish_reason="content_filter"),
+        Answer(None, refusal="I can't help with that request."),
+    ]
+    with openai_server(lambda r, n: answers[n]) as server:
+        result = run_one(server.url)
+    assert isinstance(result, DraftResult) and not result.guardrails.passed
+    assert len(server.requests) == 3
+    assert result.failures[0] == "refused: I can't help with that request."
+    assert result.failures[1] == "the answer was stopped by a content filter"
+    assert "refused: I can't help" in server.requests[1].messages[-1]["content"]
+    assert result.guardrails.failures[0].name == "format"
 
 
 def test_an_invented_number_and_company_are_flagged_after_two_reasks() -> None:

@@ -247,6 +247,11 @@ _ROUND = re.compile(
 
 def rounds(text: str) -> list[tuple[str, int, int]]:
     """Funding rounds named in ``text``, normalised (``series b``, ``seed``)."""
+    return list(_rounds(text))
+
+
+@lru_cache(maxsize=1024)
+def _rounds(text: str) -> tuple[tuple[str, int, int], ...]:
     found = []
     for match in _ROUND.finditer(text):
         if match["letter"]:
@@ -256,7 +261,7 @@ def rounds(text: str) -> list[tuple[str, int, int]]:
         else:
             name = "seed"
         found.append((name, match.start(), match.end()))
-    return found
+    return tuple(found)
 
 
 # --- words --------------------------------------------------------------------------

@@ -154,13 +154,12 @@ class Facts:
         words is a known name."""
         if not value:
             return
-        words = tuple(_norm(w) for w in claims.WORD.findall(str(value)))
+        text = str(value)
+        words, runs = _name_runs(text)
         self.tokens.update(words)
-        if any(c.isdigit() for c in str(value)):
-            self.numbered.add(str(value).casefold())
-        for i in range(len(words)):
-            for j in range(i + 1, min(len(words), i + 8) + 1):
-                self.names.add(words[i:j])
+        self.names |= runs
+        if _DIGIT.search(text):
+            self.numbered.add(text.casefold())
 
     def add_text(self, value: object, *, claim: bool = False, customer: str | None = None) -> None:
         """Free text that states facts (a headline, a proof point): its numbers, rounds,
@@ -207,6 +206,18 @@ def _title(text: str) -> str:
     return " ".join(w for w in title.split() if w not in ("of", "and", "the"))
 
 
+_DIGIT = re.compile(r"\d")
+
+
+@lru_cache(maxsize=4096)
+def _name_runs(text: str) -> tuple[tuple[str, ...], frozenset[tuple[str, ...]]]:
+    """A name's words, and every contiguous run of up to 8 of them (names recur across
+    drafts: the account, its investors, the sender's customers)."""
+    words = tuple(map(_norm, claims.WORD.findall(text)))
+    runs = (words[i:j] for i in range(len(words)) for j in range(i + 1, min(len(words), i + 8) + 1))
+    return words, frozenset(runs)
+
+
 def _norm(word: str) -> str:
     return word.casefold().replace("’", "'").removesuffix("'s").strip(".-'&")
 
@@ -215,7 +226,8 @@ def _capital_runs(text: str) -> Iterator[list[re.Match[str]]]:
     """Runs of capitalised words separated by single spaces."""
     run: list[re.Match[str]] = []
     for match in claims.WORD.finditer(text):
-        capital = match.group(0)[0].isupper() or any(c.isupper() for c in match.group(0)[1:])
+        word = match.group(0)
+        capital = word != word.lower()  # a capital anywhere: "Acme", "iPhone", "HubSpot"
         joined = bool(run) and text[run[-1].end() : match.start()] in (" ", "-", " & ")
         if capital and (joined or not run):
             run.append(match)

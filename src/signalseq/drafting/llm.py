@@ -10,9 +10,13 @@ Two kinds of failure, two kinds of retry, never multiplied:
   failure fed back, at most :data:`MAX_REASKS` times (tenacity). A draft that still fails
   is kept, flagged, and goes to a person — never released automatically.
 
-Structured output goes through ``chat.completions.parse`` with a pydantic model; servers
-that ignore the JSON schema are read leniently (a ``<think>`` block and code fences
-stripped, the first complete object taken, a single nested object unwrapped).
+Structured output: the request carries the strict JSON schema of :class:`DraftOutput`,
+built once with the ``openai`` client's own helper, and the answer is read from the raw
+response. (``chat.completions.parse`` rebuilds the schema on every call and builds a typed
+completion we never read: about 3 ms of CPU per request on the benchmark's machine, four
+times all the guardrails, and the event loop is what limits throughput.) Servers that
+ignore the schema are read leniently (a ``<think>`` block and code fences stripped, the
+first complete object taken, a single nested object unwrapped).
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from urllib.parse import urlsplit
 
 import openai
 from openai import AsyncOpenAI
+from openai.lib._parsing._completions import type_to_response_format_param
 from pydantic import BaseModel, Field, ValidationError
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt
 
@@ -44,6 +49,9 @@ class DraftOutput(BaseModel):
 
     subject: str | None = Field(default=None, description="email subject; null otherwise")
     body: str = Field(description="the message text, plain text, no placeholders")
+
+
+RESPONSE_FORMAT = type_to_response_format_param(DraftOutput)
 
 
 class ContentFailure(Exception):
@@ -192,10 +200,10 @@ class OpenAIDrafter:
         prompt = job.prompt
         try:
             async with semaphore:
-                raw = await client.chat.completions.with_raw_response.parse(
+                raw = await client.chat.completions.with_raw_response.create(
                     model=prompt.model or self.model,
                     messages=messages,  # type: ignore[arg-type]
-                    response_format=DraftOutput,
+                    response_format=RESPONSE_FORMAT,
                     temperature=prompt.temperature,
                     max_tokens=prompt.max_tokens,
                 )
@@ -204,26 +212,23 @@ class OpenAIDrafter:
         stats.transport_retries += raw.retries_taken
         stats.request_id = raw.headers.get("x-request-id") or stats.request_id
         payload = _json(raw.http_response.content)
-        usage = payload.get("usage") or {}
+        usage = _object(payload.get("usage"))
         stats.prompt_tokens += int(usage.get("prompt_tokens") or 0)
         stats.completion_tokens += int(usage.get("completion_tokens") or 0)
         stats.model = payload.get("model") or stats.model
-        content = _content(payload)
-        try:
-            completion = raw.parse()
-        except openai.LengthFinishReasonError as exc:
+        choices = payload.get("choices")
+        choice = _object(choices[0] if isinstance(choices, list) and choices else None)
+        message = _object(choice.get("message"))
+        content = str(message.get("content") or "")
+        finish = choice.get("finish_reason")
+        if finish == "length":
             raise ContentFailure(
                 "the answer was cut off at max_tokens: write a shorter draft", content
-            ) from exc
-        except openai.ContentFilterFinishReasonError as exc:
-            raise ContentFailure("the answer was stopped by a content filter", content) from exc
-        except (ValidationError, ValueError):
-            completion = None  # a server that ignored the schema: read it ourselves
-        message = completion.choices[0].message if completion and completion.choices else None
-        if message is not None and message.parsed is not None:
-            return message.parsed
-        if message is not None and message.refusal:
-            raise ContentFailure(f"refused: {message.refusal}", content)
+            )
+        if finish == "content_filter":
+            raise ContentFailure("the answer was stopped by a content filter", content)
+        if message.get("refusal"):
+            raise ContentFailure(f"refused: {message['refusal']}", content)
         try:
             return lenient_parse(content)
         except ValidationError as exc:
@@ -285,17 +290,14 @@ def _feedback(failure: ContentFailure) -> list[dict[str, str]]:
 
 def _json(content: bytes) -> dict[str, Any]:
     try:
-        value = json.loads(content)
+        return _object(json.loads(content))
     except ValueError:
         return {}
+
+
+def _object(value: object) -> dict[str, Any]:
+    """A JSON object from a hostile answer, or an empty one."""
     return value if isinstance(value, dict) else {}
-
-
-def _content(payload: dict[str, Any]) -> str:
-    try:
-        return str(payload["choices"][0]["message"].get("content") or "")
-    except (KeyError, IndexError, TypeError, AttributeError):
-        return ""
 
 
 def _describe(exc: Exception) -> str:
