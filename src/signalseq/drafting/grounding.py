@@ -8,12 +8,18 @@ case studies, each kept as a claim with its numbers and its customer. A draft's 
 * quantities — agree in kind, currency and value at the precision written ("$18M" and
   "18 million dollars"; "33%" and "a third"); a number taken from one of our claims must
   sit in a sentence about the same thing ("41% more first meetings", not "41% higher
-  reply rates"); a sentence naming a customer may only carry that customer's numbers;
+  reply rates"); a sentence naming a customer may only carry that customer's numbers,
+  and one customer's result is not everyone's ("Our customers see 41% more…" fails
+  where the 41% is Harbor Freightworks' alone; "one of our customers" passes);
 * rounds — exactly the signal's ("Series A" for a B fails);
 * names — as whole names (a run of capitalised words), wherever they stand; a
-  capitalised dictionary word opening a sentence is not a name, a known business
-  abbreviation or department is not one either; known brands fail in lower case too;
-* what *we* do ("We integrate natively with your CRM") — only what the sender profile says.
+  capitalised dictionary word or a number opening a sentence is not a name, a known
+  business abbreviation or department is not one either; known brands fail in lower
+  case too;
+* titles given to someone — one of the titles in the facts ("Chief Human Resources
+  Officer" and "CHRO" are one title);
+* what *we* do — any sentence with we/our in it ("We integrate natively with your CRM",
+  "Setup takes a week with our onboarding team") says only what the sender profile says.
 """
 
 from __future__ import annotations
@@ -34,7 +40,13 @@ from signalseq.drafting.vocabulary import BRANDS, GENERIC, OPENERS
 _SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+|$)|\n")
 _BREAK = re.compile(r"(?:[.!?:;]\s+|\n\s*|[—–]\s*|\s-\s|[\"“(]\s*)")
 
-_US = re.compile(r"^(?:we|we're|we've|we'd|we'll|our)\b", re.IGNORECASE)
+# "one of our customers", "a logistics company": a single customer's result, unnamed
+_ONE_CUSTOMER = re.compile(
+    r"\b(?:one|a|an)\s+(?:of\s+(?:our|the)\s+)?(?:[\w-]+\s+){0,2}"
+    r"(?:customers?|clients?|compan(?:y|ies)|teams?|firms?|businesses|business)\b",
+    re.IGNORECASE,
+)
+_US = re.compile(r"\b(?:we|we're|we've|we'd|we'll|our|ours)\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -191,16 +203,21 @@ _TITLE = re.compile(
     r"\b(?:[Aa]s|to|role of|position of|joined as|joining as|step(?:ping|ped)? up as)\s+"
     r"(?:the\s+|a\s+|an\s+|new\s+|your\s+)?"
     r"(?P<title>(?:Senior |Executive |Global |Regional )?(?:Vice President|President|VP|SVP|EVP"
-    r"|AVP|Head|Director|Chief \w+ Officer|CEO|CTO|CFO|COO|CRO|CMO|CIO|CISO|CPO|General Manager"
+    r"|AVP|Head|Director|Chief(?: [\w&-]+){1,3} Officer|C[A-Z]{1,3}O|General Manager"
     r"|Manager|Lead|Account Executive)\b(?:,? (?:of|and|for|&|[A-Z][\w&/-]*))*)"
 )
 _TITLE_WORDS = {"vice president": "vp", "senior vice president": "svp", " of ": " ",
                 " and ": " ", " & ": " ", " for ": " ", ",": " "}  # fmt: skip
 
 
+_CHIEF = re.compile(r"\bchief ((?:[\w-]+ ){1,3})officer\b")
+
+
 def _title(text: str) -> str:
-    """A title compared as written loosely: "VP of Sales" = "Vice President, Sales"."""
+    """A title compared as written loosely: "VP of Sales" = "Vice President, Sales",
+    "Chief Human Resources Officer" = "CHRO"."""
     title = f" {text.casefold()} "
+    title = _CHIEF.sub(lambda m: "c" + "".join(w[0] for w in m[1].split()) + "o", title)
     for long, short in _TITLE_WORDS.items():
         title = title.replace(long, short)
     return " ".join(w for w in title.split() if w not in ("of", "and", "the"))
@@ -416,6 +433,12 @@ def _quantity_problems(part: str, text: str, facts: Facts) -> list[Problem]:
                     Problem(part, found.start, found.end, found.text, f"not a result of {who}")
                 )
             continue
+        if all(f.customer for f in agreeing) and not _ONE_CUSTOMER.search(sentence):
+            who = " or ".join(sorted({str(f.customer) for f in agreeing}))
+            problems.append(
+                Problem(part, found.start, found.end, found.text, f"a result of {who} alone")
+            )
+            continue
         if all(f.about for f in agreeing):
             around = claims.around(text, found.start, found.end)
             if not any(around & f.about for f in agreeing):
@@ -449,10 +472,12 @@ def _known(words: tuple[str, ...], facts: Facts) -> bool:
 def _name_problems(part: str, text: str, facts: Facts) -> list[Problem]:
     problems = []
     starts = {0} | {m.end() for m in _BREAK.finditer(text)}
-    rounds = [(s, e) for _, s, e in claims.rounds(text)]
+    # rounds and numbers are checked as such, not as names ("Series B", "Twenty-three days")
+    not_names = [(s, e) for _, s, e in claims.rounds(text)]
+    not_names += [(f.start, f.end) for f in claims.quantities(text)]
     title_case = part == "subject" and _title_case(text)
     for run in _capital_runs(text):
-        run = [m for m in run if not any(s <= m.start() < e for s, e in rounds)]
+        run = [m for m in run if not any(s <= m.start() < e for s, e in not_names)]
         if not run:
             continue
         words = [_norm(m.group(0)) for m in run]
@@ -506,7 +531,7 @@ def _our_claim_problems(part: str, text: str, facts: Facts) -> list[Problem]:
     known: set[str] | None = None
     for start, end in _sentences(text):
         sentence = text[start:end].strip()
-        if not _US.match(sentence):
+        if not _US.search(sentence):
             continue
         stems = claims.content_stems(sentence)
         if known is None:  # built once, and only for a text that speaks about us
