@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from tests.fixtures.grounding_cases import CASES, CONTEXTS, case_text
 
-from signalseq.drafting.grounding import check, facts_of
+from signalseq.drafting.grounding import check, facts_of, forget_texts
 from signalseq.drafting.library import shipped_library
 
 
@@ -48,7 +48,10 @@ class Score:
         return "\n".join(lines)
 
 
-def score() -> Score:
+def score(passes: int = 1) -> Score:
+    """Recall and false positives, and the time per unseen draft: the fastest of
+    ``passes`` passes, each with the per-text caches emptied (a shared machine only ever
+    slows a pass down)."""
     sender = shipped_library().sender.as_context()
     result = Score()
     # What a process loads once, not per draft (the word list, the public suffix list,
@@ -56,12 +59,19 @@ def score() -> Score:
     context, _, _, text = CASES[0]
     check(list(zip(("subject", "body"), case_text(context, text), strict=True)),
           facts_of(CONTEXTS[context] | {"sender": sender}))  # fmt: skip
-    started = time.perf_counter()
-    for context, kind, label, text in CASES:
-        subject, body = case_text(context, text)
-        problems = check(
-            [("subject", subject), ("body", body)], facts_of(CONTEXTS[context] | {"sender": sender})
-        )
+    timings = []
+    for _ in range(passes):
+        forget_texts()
+        started = time.perf_counter()
+        outcomes = [
+            check(
+                list(zip(("subject", "body"), case_text(context, text), strict=True)),
+                facts_of(CONTEXTS[context] | {"sender": sender}),
+            )  # fmt: skip
+            for context, _, _, text in CASES
+        ]
+        timings.append(time.perf_counter() - started)
+    for (_, kind, label, text), problems in zip(CASES, outcomes, strict=True):
         if label == "planted":
             result.planted[kind] += 1
             result.caught[kind] += bool(problems)
@@ -73,5 +83,5 @@ def score() -> Score:
             if problems:
                 found = ", ".join(f"{p.text!r} ({p.why})" for p in problems)
                 result.errors.append(f"flagged ({kind}): {text} → {found}")
-    result.ms_per_draft = 1000 * (time.perf_counter() - started) / len(CASES)
+    result.ms_per_draft = 1000 * min(timings) / len(CASES)
     return result

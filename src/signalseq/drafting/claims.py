@@ -124,6 +124,7 @@ class Found:
     start: int
     end: int
     text: str
+    plan: bool = False  # proposed, not claimed ("the next two quarters", "a 20-minute call")
 
 
 def _step(figure: str, scale: float) -> float:
@@ -132,21 +133,21 @@ def _step(figure: str, scale: float) -> float:
 
 
 def quantities(text: str, plans_too: bool = True) -> list[Found]:
-    return list(_quantities(text, plans_too))
+    """Every quantity in ``text`` with its span; ``plans_too=False`` leaves out durations
+    that propose rather than claim ("in the next two quarters", "a 20-minute call")."""
+    return [f for f in _quantities(text) if plans_too or not f.plan]
 
 
 @lru_cache(maxsize=4096)
-def _quantities(text: str, plans_too: bool) -> tuple[Found, ...]:
-    """Every quantity in ``text`` with its span; ``plans_too=False`` leaves out durations
-    that propose rather than claim ("in the next two quarters", "a 20-minute call")."""
+def _quantities(text: str) -> tuple[Found, ...]:
     found: list[Found] = []
     taken: list[tuple[int, int]] = []
 
-    def add(what: Quantity, start: int, end: int) -> None:
+    def add(what: Quantity, start: int, end: int, plan: bool = False) -> None:
         if any(s < end and start < e for s, e in taken):
             return
         taken.append((start, end))
-        found.append(Found(what, start, end, text[start:end]))
+        found.append(Found(what, start, end, text[start:end], plan))
 
     for skip in (*_TIME_OF_DAY.finditer(text), *_PERIOD.finditer(text)):
         taken.append(skip.span())
@@ -169,11 +170,16 @@ def _quantities(text: str, plans_too: bool) -> tuple[Found, ...]:
         quantity = _quantity(match)
         if quantity is None:
             continue
-        if not plans_too and quantity.kind == "duration" and _planned(text, match):
-            continue  # "the next two quarters", "a 20-minute call": a plan, not a fact
-        add(quantity, match.start(), match.end())
+        plan = quantity.kind == "duration" and _planned(text, match)
+        add(quantity, match.start(), match.end(), plan)
     found.sort(key=lambda f: f.start)
     return tuple(found)
+
+
+def forget_texts() -> None:
+    """Empty the caches kept per text and per spelled number."""
+    for cached in (_quantities, _spelled, _rounds):
+        cached.cache_clear()
 
 
 def _planned(text: str, match: re.Match[str]) -> bool:

@@ -27,7 +27,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from functools import lru_cache
 from typing import Any
 
@@ -44,6 +44,25 @@ _BREAK = re.compile(r"(?:[.!?:;]\s+|\n\s*|[—–]\s*|\s-\s|[\"“(]\s*)")
 _ONE_CUSTOMER = re.compile(
     r"\b(?:one|a|an)\s+(?:of\s+(?:our|the)\s+)?(?:[\w-]+\s+){0,2}"
     r"(?:customers?|clients?|compan(?:y|ies)|teams?|firms?|businesses|business)\b",
+    re.IGNORECASE,
+)
+# uniqueness and leadership, in a sentence about us: never in a sender profile by accident
+_SUPERLATIVE = re.compile(
+    r"(?<!\w)(?:the only|the (?:first|leading|best|fastest|largest|biggest|top|most \w+)"
+    r" (?:[\w-]+ )?(?:platform|tool|solution|product|vendor|company|provider|option|choice|to)\b"
+    r"|#1\b|number one\b|no\. ?1\b|(?:market|industry)[- ]leading\b|best[- ]in[- ]class\b"
+    r"|world[- ]class\b|unmatched\b|unrivall?ed\b|second to none\b|(?:the )?leader in\b)",
+    re.IGNORECASE,
+)
+# an event attributed to the prospect: congratulated on, or "your …"
+_JOB_EVENT = (
+    r"(?P<job>promot\w+|new (?:role|job|position|gig)|step(?:ping|ped)? (?:up|into)"
+    r"|(?:move|moving) (?:to|into)|joining)"
+)
+_FUNDING_EVENT = r"(?P<funding>raise|fund-?raise|funding round|funding|round)"
+_EVENT = re.compile(
+    r"(?:\b(?:congrat\w*|kudos)\b[^.!?\n]{0,50}?|\byour (?:recent |latest |new |big )?)"
+    rf"\b(?:{_JOB_EVENT}|{_FUNDING_EVENT})\b",
     re.IGNORECASE,
 )
 _US = re.compile(r"\b(?:we|we're|we've|we'd|we'll|our|ours)\b", re.IGNORECASE)
@@ -145,19 +164,18 @@ class Facts:
     titles: set[str] = field(default_factory=set)  # job titles, normalised
     already: list[OurClaim] = field(default_factory=list)  # sent to this person before
     numbered: set[str] = field(default_factory=set)  # names with digits ("Studio 54")
+    us: set[str] = field(default_factory=set)  # our company's name, lower-cased
+    events: set[str] = field(default_factory=set)  # what happened: funding, job_change…
 
     def merge(self, other: Facts) -> Facts:
-        return Facts(
-            self.quantities + other.quantities,
-            self.names | other.names,
-            self.tokens | other.tokens,
-            self.rounds | other.rounds,
-            {**self.customers, **other.customers},
-            self.ours | other.ours,
-            self.titles | other.titles,
-            self.already + other.already,
-            self.numbered | other.numbered,
-        )
+        merged: dict[str, Any] = {}
+        for name in (f.name for f in fields(self)):
+            mine, theirs = getattr(self, name), getattr(other, name)
+            if isinstance(mine, dict):
+                merged[name] = {**mine, **theirs}
+            else:
+                merged[name] = mine + theirs if isinstance(mine, list) else mine | theirs
+        return Facts(**merged)
 
     # --- building ---------------------------------------------------------------------
 
@@ -200,9 +218,10 @@ class Facts:
 
 
 _TITLE = re.compile(
-    r"\b(?:[Aa]s|to|role of|position of|joined as|joining as|step(?:ping|ped)? up as)\s+"
-    r"(?:the\s+|a\s+|an\s+|new\s+|your\s+)?"
-    r"(?P<title>(?:Senior |Executive |Global |Regional )?(?:Vice President|President|VP|SVP|EVP"
+    r"\b(?:[Aa]s|to|[Ff]rom(?=[^.!?\n]{1,60}\bto\b)|role of|position of|joined as"  # from A to B
+    r"|joining as|step(?:ping|ped)? up as)\s+(?:the\s+|a\s+|an\s+|new\s+|your\s+)?"
+    # up to two words before the role: "Senior" VP, "Product" Manager, "Sales" Director
+    r"(?P<title>(?:[A-Z][\w&/-]* ){0,2}?(?:Vice President|President|VP|SVP|EVP"
     r"|AVP|Head|Director|Chief(?: [\w&-]+){1,3} Officer|C[A-Z]{1,3}O|General Manager"
     r"|Manager|Lead|Account Executive)\b(?:,? (?:of|and|for|&|[A-Z][\w&/-]*))*)"
 )
@@ -270,6 +289,8 @@ def _sender_facts(sender_json: str) -> Facts:
     sender = json.loads(sender_json)
     facts = Facts()
     facts.add_name(sender.get("company"))
+    if sender.get("company"):
+        facts.us.add(str(sender["company"]).casefold())
     person = sender.get("sender") or {}
     facts.add_name(person.get("name"))
     facts.add_title(person.get("title"))
@@ -313,6 +334,8 @@ def facts_of(data: dict[str, Any]) -> Facts:
     """The facts of one research context (``ResearchContext.data`` or its plain form)."""
     own = Facts()
     signal = data.get("signal") or {}
+    if signal.get("kind"):
+        own.events.add(str(signal["kind"]))
     for key in ("company", "new_company", "previous_company"):
         own.add_name(signal.get(key))
     own.add_title(signal.get("new_title"))
@@ -359,6 +382,13 @@ def facts_of(data: dict[str, Any]) -> Facts:
     return _sender_facts(json.dumps(sender, sort_keys=True, default=str)).merge(own)
 
 
+def forget_texts() -> None:
+    """Empty the caches kept per text (numbers, rounds, names): what a benchmark does
+    to measure text it has not seen."""
+    claims.forget_texts()
+    _name_runs.cache_clear()
+
+
 # --- checking a draft ---------------------------------------------------------------
 
 
@@ -392,6 +422,7 @@ def check(parts: Iterable[tuple[str, str]], facts: Facts) -> list[Problem]:
         problems += _name_problems(part, text, facts)
         problems += _our_claim_problems(part, text, facts)
         problems += _title_problems(part, text, facts)
+        problems += _event_problems(part, text, facts)
     problems.sort(key=lambda p: (p.part != "subject", p.start))
     return problems
 
@@ -531,17 +562,42 @@ def _our_claim_problems(part: str, text: str, facts: Facts) -> list[Problem]:
     known: set[str] | None = None
     for start, end in _sentences(text):
         sentence = text[start:end].strip()
-        if not _US.search(sentence):
+        lowered = sentence.casefold()
+        if not (_US.search(sentence) or any(name in lowered for name in facts.us)):
+            continue
+        offset = text.index(sentence, start)
+        boast = _SUPERLATIVE.search(sentence)
+        if boast:
+            problems.append(
+                Problem(
+                    part,
+                    offset + boast.start(),
+                    offset + boast.end(),
+                    boast.group(0),
+                    "a superlative we do not claim",
+                )  # fmt: skip
+            )
             continue
         stems = claims.content_stems(sentence)
         if known is None:  # built once, and only for a text that speaks about us
             known = facts.ours | {claims.stem(t) for t in facts.tokens}
         unknown = {s for s in stems if s not in known}
         if len(unknown) >= 2 and len(unknown) * 2 >= len(stems):
-            offset = text.index(sentence, start)
             problems.append(
                 Problem(part, offset, offset + len(sentence), sentence, "not something we claim")
             )
+    return problems
+
+
+def _event_problems(part: str, text: str, facts: Facts) -> list[Problem]:
+    """An event the prospect is congratulated on ("your recent promotion", "congrats on
+    the raise") is the one the signal reports."""
+    problems = []
+    for match in _EVENT.finditer(text):
+        which = "funding" if match["funding"] else "job"
+        if {"funding": "funding", "job": "job_change"}[which] not in facts.events:
+            start, end = match.span(which)
+            problems.append(Problem(part, start, end, text[start:end], "not what happened"))
     return problems
 
 
