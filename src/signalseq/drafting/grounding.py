@@ -467,7 +467,13 @@ def _quantity_problems(part: str, text: str, facts: Facts) -> list[Problem]:
         if all(f.customer for f in agreeing) and not _ONE_CUSTOMER.search(sentence):
             who = " or ".join(sorted({str(f.customer) for f in agreeing}))
             problems.append(
-                Problem(part, found.start, found.end, found.text, f"a result of {who} alone")
+                Problem(
+                    part,
+                    found.start,
+                    found.end,
+                    found.text,
+                    f"only in a result of {who}",
+                )
             )
             continue
         if all(f.about for f in agreeing):
