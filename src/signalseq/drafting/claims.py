@@ -95,8 +95,20 @@ _DATE = re.compile(
 _PLAN = re.compile(
     r"\b(?:next|coming|upcoming|following|within|worth)\s+(?:the\s+)?$|\bworth\s+(?:a\s+)?$", re.I
 )
-_MEETING = re.compile(r"\s+(?:call|chat|meeting|conversation|demo|walkthrough|slot)\b", re.I)
+_MEETING = re.compile(  # what we offer, not what we claim: "a 20-minute call", "2-minute video"
+    r"\s+(?:call|chat|meeting|conversation|demo|walkthrough|walk-through|slot|overview|video"
+    r"|read|summary|intro|introduction|tour|recording|explainer|session|look)\b",
+    re.I,
+)
 _TIME_OF_DAY = re.compile(r"\b\d{1,2}(?::\d{2})?\s?(?:am|pm|a\.m\.|p\.m\.)|\b\d{1,2}:\d{2}\b", re.I)
+# counts of the email's own parts ("two ideas", "3 quick questions") and list markers
+_SELF_COUNT = re.compile(
+    rf"\b(?:{_NUMBER_WORDS}|\d{{1,2}})\s+(?:(?:quick|short|more|other|small|simple|final)\s+)?"
+    r"(?:ideas?|thoughts?|questions?|things?|points?|options?|suggestions?|tips?|examples?"
+    r"|takeaways?|notes?|data points?|lessons?|observations?)\b"
+    r"|^[ \t]*\d{1,2}[.)](?=\s)",
+    re.IGNORECASE | re.MULTILINE,
+)
 _PERIOD = re.compile(r"\b(?:Q[1-4]|H[12]|FY\s?\d{2,4}|24/7)\b|\b\d+(?:st|nd|rd|th)\b", re.I)
 
 
@@ -149,7 +161,11 @@ def _quantities(text: str) -> tuple[Found, ...]:
         taken.append((start, end))
         found.append(Found(what, start, end, text[start:end], plan))
 
-    for skip in (*_TIME_OF_DAY.finditer(text), *_PERIOD.finditer(text)):
+    for skip in (
+        *_TIME_OF_DAY.finditer(text),
+        *_PERIOD.finditer(text),
+        *_SELF_COUNT.finditer(text),
+    ):
         taken.append(skip.span())
     for match in _DATE.finditer(text):
         month = match["m1"] or match["m2"] or match["m3"]

@@ -35,9 +35,10 @@ import pycountry
 
 from signalseq.drafting import claims
 from signalseq.drafting.claims import Quantity
-from signalseq.drafting.vocabulary import BRANDS, GENERIC, OPENERS
+from signalseq.drafting.vocabulary import BRANDS, GENERIC, OPENERS, RESOURCES
 
-_SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+|$)|\n")
+# a stop inside a word ("tallyforge-demo.com", "2.5", "e.g.") does not end a sentence
+_SENTENCE = re.compile(r"(?:[^.!?\n]|[.!?](?=[^\s.!?]))+(?:[.!?]+|$)|\n")
 _BREAK = re.compile(r"(?:[.!?:;]\s+|\n\s*|[—–]\s*|\s-\s|[\"“(]\s*)")
 
 # "one of our customers", "a logistics company": a single customer's result, unnamed
@@ -65,6 +66,7 @@ _EVENT = re.compile(
     rf"\b(?:{_JOB_EVENT}|{_FUNDING_EVENT})\b",
     re.IGNORECASE,
 )
+_URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 _US = re.compile(r"\b(?:we|we're|we've|we'd|we'll|our|ours)\b", re.IGNORECASE)
 
 
@@ -296,6 +298,8 @@ def _sender_facts(sender_json: str) -> Facts:
     facts.add_title(person.get("title"))
     facts.add_text(sender.get("product"), claim=True)
     facts.add_name(sender.get("website"))
+    if sender.get("website"):
+        facts.ours |= claims.content_stems(RESOURCES)
     for proposition in sender.get("value_propositions") or []:
         facts.add_text(proposition, claim=True)
     for point in sender.get("proof_points") or []:
@@ -584,7 +588,7 @@ def _our_claim_problems(part: str, text: str, facts: Facts) -> list[Problem]:
                 )  # fmt: skip
             )
             continue
-        stems = claims.content_stems(sentence)
+        stems = claims.content_stems(_URL.sub(" ", sentence))  # links: the links check
         if known is None:  # built once, and only for a text that speaks about us
             known = facts.ours | {claims.stem(t) for t in facts.tokens}
         unknown = {s for s in stems if s not in known}

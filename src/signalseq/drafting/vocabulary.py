@@ -83,3 +83,9 @@ MODERN = frozenset((
     "outbound", "payback", "podcast", "rollout", "scaleup", "signup", "startup", "template",
     "upsell", "voicemail", "webinar", "website", "websites", "workflow"
 ))  # fmt: skip
+
+
+# where a reader finds what we publish: with a website in the sender profile, "the
+# write-up is on our site" points at it rather than claiming a capability (the links
+# check keeps the address itself on the allow-list)
+RESOURCES = "site website page blog article case study story guide overview summary"
