@@ -60,9 +60,31 @@ BAD_BODIES = {
 }
 
 
-@pytest.mark.parametrize("check", sorted(BAD_BODIES))
-def test_a_bad_draft_is_asked_again_then_flagged_never_released(check: str) -> None:
-    bad = draft_json(GOOD_SUBJECT, BAD_BODIES[check])
+# more shapes of the same failures, as models write them
+MORE_BAD_BODIES = [
+    ("subject_line", f"Subject - {GOOD_SUBJECT}\n\n{GOOD_BODY}"),
+    ("subject_line", f"**Subject line:** {GOOD_SUBJECT}\n\n{GOOD_BODY}"),
+    ("preamble", f"Draft:\n\n{GOOD_BODY}"),
+    ("preamble", f"Email to Ada Example:\n\n{GOOD_BODY}"),
+    ("afterword", f"{GOOD_BODY}\n\nNote: I kept this under 120 words and avoided jargon."),
+    ("afterword", f"{GOOD_BODY}\n\n(Word count: 61)"),
+    ("afterword", f"{GOOD_BODY}\n\nFeel free to adjust the tone for your audience."),
+    ("markdown", f"{GOOD_BODY}\n\n---\n\nP.S. Congrats again."),
+    ("placeholders", GOOD_BODY.replace("Hi Ada", "Hi FIRST_NAME")),
+    ("placeholders", GOOD_BODY.replace("Hi Ada", "Hi ____")),
+    ("placeholders", GOOD_BODY.replace("41%", "XX%")),
+    ("placeholders", GOOD_BODY.replace("compare notes?", "compare notes? (insert calendar link)")),
+    ("signature_block", f"{GOOD_BODY}\n\nMaya Lindqvist\nAccount Executive, Tallyforge"),
+]
+
+
+@pytest.mark.parametrize(
+    ("check", "body"),
+    [*sorted(BAD_BODIES.items()), *MORE_BAD_BODIES],
+    ids=[*sorted(BAD_BODIES), *(f"{c}-{i}" for i, (c, _) in enumerate(MORE_BAD_BODIES))],
+)
+def test_a_bad_draft_is_asked_again_then_flagged_never_released(check: str, body: str) -> None:
+    bad = draft_json(GOOD_SUBJECT, body)
     with openai_server(lambda r, n: Answer(bad)) as server:
         result = run_one(server.url)
     assert isinstance(result, DraftResult), result
@@ -92,3 +114,25 @@ def test_a_linkedin_message_has_no_sign_off() -> None:
         result = run_one(server.url, job)
     assert isinstance(result, DraftResult)
     assert "sign_off" in {c.name for c in result.guardrails.failures}
+
+
+@pytest.mark.parametrize(
+    "subject",
+    [f"Subject: {GOOD_SUBJECT}", f'"{GOOD_SUBJECT}"', f"**{GOOD_SUBJECT}**", f"“{GOOD_SUBJECT}”"],
+)
+def test_a_labelled_or_quoted_subject_is_sent_without_the_label(subject: str) -> None:
+    with openai_server(lambda r, n: Answer(draft_json(subject, GOOD_BODY))) as server:
+        result = run_one(server.url)
+    assert isinstance(result, DraftResult) and result.guardrails.passed
+    assert result.subject == GOOD_SUBJECT and len(server.requests) == 1
+
+
+def test_a_ps_under_the_signature_and_a_call_scripts_notes_are_not_flagged() -> None:
+    body = f"{GOOD_BODY}\n\nP.S. The write-up is on tallyforge-demo.com."
+    with openai_server(lambda r, n: Answer(draft_json(GOOD_SUBJECT, body))) as server:
+        result = run_one(server.url)
+    assert isinstance(result, DraftResult)
+    assert {"signature_block", "afterword"}.isdisjoint(c.name for c in result.guardrails.failures)
+    job = job_for("call-script")
+    names = {c.name for c in job.checked(None, "Opener: Hi Ada.\nNote: pause here.")[2].checks}
+    assert "afterword" not in names and "signature_block" not in names

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from signalseq.crm.models import Contact
-from signalseq.drafting import offline
+from signalseq.drafting import hygiene, offline
 from signalseq.drafting.checks import GuardrailReport
 from signalseq.drafting.context import (
     VISIT_LOOKBACK,
@@ -74,6 +74,7 @@ class DraftJob:
         """The text as it would be sent (a threaded email keeps the thread's subject),
         and its guardrail results."""
         body = body.strip()
+        subject = hygiene.clean_subject(subject) if subject else subject
         if self.threaded:
             subject = "Re: " + str(self.context.data["thread"]["subject"]).removeprefix("Re: ")
         elif self.prompt.output != "email":
