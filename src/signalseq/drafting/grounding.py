@@ -56,16 +56,21 @@ _SUPERLATIVE = re.compile(
     re.IGNORECASE,
 )
 # an event attributed to the prospect: congratulated on, or "your …"
-_JOB_EVENT = (
-    r"(?P<job>promot\w+|new (?:role|job|position|gig)|step(?:ping|ped)? (?:up|into)"
-    r"|(?:move|moving) (?:to|into)|joining)"
-)
-_FUNDING_EVENT = r"(?P<funding>raise|fund-?raise|funding round|funding|round)"
 _EVENT = re.compile(
-    r"(?:\b(?:congrat\w*|kudos)\b[^.!?\n]{0,50}?|\byour (?:recent |latest |new |big )?)"
-    rf"\b(?:{_JOB_EVENT}|{_FUNDING_EVENT})\b",
+    r"(?:\b(?:congrat\w*|kudos)\b[^.!?\n]{0,50}?|\byour (?:recent |latest |new |big )?)\b(?:"
+    r"(?P<promotion>promot\w+)|(?P<joining>joining|joined|new (?:company|employer))"
+    r"|(?P<job>new (?:role|job|position|gig|title)|step(?:ping|ped)? (?:up|into)"
+    r"|(?:move|moving) (?:to|into))"
+    r"|(?P<funding>raise|fund-?raise|funding round|funding|round))\b",
     re.IGNORECASE,
 )
+# which signal (and, for a job change, which change) each kind of event needs
+_EVENT_NEEDS = {
+    "promotion": ("job_change", "promotion"),
+    "joining": ("job_change", "new_company"),
+    "job": ("job_change", None),
+    "funding": ("funding", None),
+}
 _URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 _US = re.compile(r"\b(?:we|we're|we've|we'd|we'll|our|ours)\b", re.IGNORECASE)
 
@@ -340,6 +345,8 @@ def facts_of(data: dict[str, Any]) -> Facts:
     signal = data.get("signal") or {}
     if signal.get("kind"):
         own.events.add(str(signal["kind"]))
+        if signal.get("change_type"):  # "job_change:promotion"
+            own.events.add(f"{signal['kind']}:{signal['change_type']}")
     for key in ("company", "new_company", "previous_company"):
         own.add_name(signal.get(key))
     own.add_title(signal.get("new_title"))
@@ -604,8 +611,10 @@ def _event_problems(part: str, text: str, facts: Facts) -> list[Problem]:
     the raise") is the one the signal reports."""
     problems = []
     for match in _EVENT.finditer(text):
-        which = "funding" if match["funding"] else "job"
-        if {"funding": "funding", "job": "job_change"}[which] not in facts.events:
+        which = str(match.lastgroup)
+        kind, change = _EVENT_NEEDS[which]
+        changes = {e.partition(":")[2] for e in facts.events if e.startswith(kind + ":")}
+        if kind not in facts.events or (change and changes and change not in changes):
             start, end = match.span(which)
             problems.append(Problem(part, start, end, text[start:end], "not what happened"))
     return problems
@@ -618,7 +627,9 @@ def _title_problems(part: str, text: str, facts: Facts) -> list[Problem]:
     for match in _TITLE.finditer(text):
         written = match["title"].rstrip(", ")
         written = re.sub(r"(?:,? (?:of|and|for|&))+$", "", written)
-        if _title(written) not in facts.titles:
+        # "VP of Sales, Lena": a known title, then a name
+        prefixes = [written.rsplit(",", k)[0] for k in range(written.count(",") + 1)]
+        if not any(_title(prefix) in facts.titles for prefix in prefixes):
             start = match.start("title")
             problems.append(
                 Problem(part, start, start + len(written), written, "not a title in the facts")
