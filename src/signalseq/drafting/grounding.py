@@ -16,10 +16,13 @@ case studies, each kept as a claim with its numbers and its customer. A draft's 
   capitalised dictionary word or a number opening a sentence is not a name, a known
   business abbreviation or department is not one either; known brands fail in lower
   case too;
-* titles given to someone — one of the titles in the facts ("Chief Human Resources
-  Officer" and "CHRO" are one title);
-* what *we* do — any sentence with we/our in it ("We integrate natively with your CRM",
-  "Setup takes a week with our onboarding team") says only what the sender profile says.
+* titles given to someone, or a move "from A to B" — the titles in the facts ("Chief
+  Human Resources Officer" and "CHRO" are one title);
+* events — what the prospect is congratulated on ("your recent promotion", "congrats on
+  the raise") is what the signal reports, down to the kind of job change;
+* what *we* do — any sentence with we/our or our company's name in it ("We integrate
+  natively with your CRM", "Setup takes a week with our onboarding team") says only what
+  the sender profile says, and claims no superlative ("the only platform").
 """
 
 from __future__ import annotations
@@ -476,16 +479,8 @@ def _quantity_problems(part: str, text: str, facts: Facts) -> list[Problem]:
                 )
             continue
         if all(f.customer for f in agreeing) and not _ONE_CUSTOMER.search(sentence):
-            who = " or ".join(sorted({str(f.customer) for f in agreeing}))
-            problems.append(
-                Problem(
-                    part,
-                    found.start,
-                    found.end,
-                    found.text,
-                    f"only in a result of {who}",
-                )
-            )
+            why = "only in a result of " + " or ".join(sorted({str(f.customer) for f in agreeing}))
+            problems.append(Problem(part, found.start, found.end, found.text, why))
             continue
         if all(f.about for f in agreeing):
             around = claims.around(text, found.start, found.end)
@@ -585,14 +580,9 @@ def _our_claim_problems(part: str, text: str, facts: Facts) -> list[Problem]:
         offset = text.index(sentence, start)
         boast = _SUPERLATIVE.search(sentence)
         if boast:
+            start, end = offset + boast.start(), offset + boast.end()
             problems.append(
-                Problem(
-                    part,
-                    offset + boast.start(),
-                    offset + boast.end(),
-                    boast.group(0),
-                    "a superlative we do not claim",
-                )  # fmt: skip
+                Problem(part, start, end, boast.group(0), "a superlative we do not claim")
             )
             continue
         stems = claims.content_stems(_URL.sub(" ", sentence))  # links: the links check

@@ -48,7 +48,7 @@ _POSTSCRIPT = re.compile(r"^[ \t]*p\.?[ \t]?s\b", re.IGNORECASE | re.MULTILINE)
 _ESCAPED = re.compile(r"\\[nrt]")
 _BRACKETED = re.compile(
     r"\[[^\[\]\n]{1,60}\]|\{[^{}\n]{1,60}\}|<<[^<>\n]{1,60}>>"
-    r"|_{3,}|\b[A-Z][A-Z0-9]*_[A-Z0-9_]+\b|(?<![\w$])X{1,3}(?=\s?%)|\$X+\b"  # ___ FIRST_NAME X%
+    r"|_{3,}|(?-i:\b[A-Z][A-Z0-9]*_[A-Z0-9_]+\b|(?<![\w$])X{1,3}(?=\s?%)|\$X+\b)"  # FIRST_NAME X%
     r"|\((?:insert|add|include|paste|link to|your (?:name|company|title|link|calendar|signature"
     r"|email|phone))\b[^()\n]{0,60}\)",  # (insert link)
     re.IGNORECASE,
@@ -124,7 +124,8 @@ def _signature_block(body: str) -> tuple[Span, ...]:
 
 
 def placeholders(subject: str, body: str) -> tuple[Span, ...]:
-    """Bracketed text of any case ("[date]", "[Link]", "{company}", "<<name>>")."""
+    """Placeholders of any case or shape: bracketed ("[date]", "[Link]", "{company}",
+    "<<name>>"), blanks ("____", "FIRST_NAME", "XX%"), instructions ("(insert link)")."""
     return spans("subject", subject, _BRACKETED) + spans("body", body, _BRACKETED)
 
 
