@@ -109,6 +109,23 @@ _SELF_COUNT = re.compile(
     r"|^[ \t]*\d{1,2}[.)](?=\s)",
     re.IGNORECASE | re.MULTILINE,
 )
+# a month named without a day is a claim only about the prospect and in the past ("since
+# your promotion in September"); "a call in December" and "teams plan in January" are not
+_FULL_MONTHS = (
+    "January|February|March|April|May|June|July|August|September|October|November|December"
+)
+_MONTH_ONLY = re.compile(
+    rf"\b(?:since|back in|earlier in|in|during|from|of)\s+(?:early |mid-|late )?"
+    rf"(?P<m>{_FULL_MONTHS})\b(?![ \t]*\d)"
+)
+_ABOUT_THEM = re.compile(
+    r"\b(?:you|your|you're|you've)\b|\b(?:raised|announced|joined|closed|promoted|visited)\b", re.I
+)
+_AHEAD = re.compile(  # "by/before/until December" are not even read: no such prefix
+    r"\?|\b(?:would|could|will|shall|can|let's|happy to|free|next|coming|upcoming|planning"
+    r"|hope)\b",
+    re.I,
+)
 _PERIOD = re.compile(r"\b(?:Q[1-4]|H[12]|FY\s?\d{2,4}|24/7)\b|\b\d+(?:st|nd|rd|th)\b", re.I)
 
 
@@ -179,6 +196,10 @@ def _quantities(text: str) -> tuple[Found, ...]:
                                    match.start(), match.end(), match.group(0)))  # fmt: skip
             if year:
                 found.append(Found(Quantity("year", float(year)), match.start(), match.end(), year))
+    for match in _MONTH_ONLY.finditer(text):  # "since your promotion in September"
+        sentence = _sentence_around(text, match.start())
+        plan = not _ABOUT_THEM.search(sentence) or bool(_AHEAD.search(sentence))
+        add(Quantity("month", _MONTHS[match["m"].lower()]), match.start("m"), match.end("m"), plan)
     for match in _FRACTION.finditer(text):
         kind, value = _FRACTIONS[match.group(0).lower()]
         add(Quantity(kind, value, step=0.0), match.start(), match.end())
@@ -190,6 +211,12 @@ def _quantities(text: str) -> tuple[Found, ...]:
         add(quantity, match.start(), match.end(), plan)
     found.sort(key=lambda f: f.start)
     return tuple(found)
+
+
+def _sentence_around(text: str, position: int) -> str:
+    start = max(text.rfind(stop, 0, position) for stop in ".!?\n") + 1
+    ends = [i for i in (text.find(stop, position) for stop in ".!?\n") if i >= 0]
+    return text[start : min(ends) + 1 if ends else len(text)]
 
 
 def forget_texts() -> None:

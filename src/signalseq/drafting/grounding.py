@@ -11,6 +11,8 @@ case studies, each kept as a claim with its numbers and its customer. A draft's 
   reply rates"); a sentence naming a customer may only carry that customer's numbers,
   and one customer's result is not everyone's ("Our customers see 41% more…" fails
   where the 41% is Harbor Freightworks' alone; "one of our customers" passes);
+* dates — a day, or a month said of the prospect in the past ("since your promotion in
+  September"), is one of the facts' dates; "a call in December" is a plan;
 * rounds — exactly the signal's ("Series A" for a B fails);
 * names — as whole names (a run of capitalised words), wherever they stand; a
   capitalised dictionary word or a number opening a sentence is not a name, a known
@@ -210,6 +212,8 @@ class Facts:
         for found in claims.quantities(text):
             about = claims.around(text, found.start, found.end) if claim else frozenset()
             self.quantities.append(Fact(found.what, about, customer))
+            if found.what.kind == "date":
+                self.quantities.append(Fact(Quantity("month", found.what.value // 100)))
         self.rounds.update(name for name, _, _ in claims.rounds(text))
         self.tokens.update(_norm(w) for w in claims.WORD.findall(text))
         for run in _capital_runs(text):
@@ -225,6 +229,8 @@ class Facts:
     def add_quantity(self, quantity: Quantity | None) -> None:
         if quantity is not None:
             self.quantities.append(Fact(quantity))
+            if quantity.kind == "date":  # "in November" is said of Nov 3
+                self.quantities.append(Fact(Quantity("month", quantity.value // 100)))
 
 
 _TITLE = re.compile(
