@@ -403,10 +403,11 @@ def facts_of(data: dict[str, Any]) -> Facts:
 
 
 def forget_texts() -> None:
-    """Empty the caches kept per text (numbers, rounds, names): what a benchmark does
-    to measure text it has not seen."""
+    """Empty the caches kept per text (numbers, rounds, names, sentences): what a
+    benchmark does to measure text it has not seen."""
     claims.forget_texts()
     _name_runs.cache_clear()
+    _sentences.cache_clear()
 
 
 # --- checking a draft ---------------------------------------------------------------
@@ -421,11 +422,12 @@ class Problem:
     why: str
 
 
-def _sentences(text: str) -> list[tuple[int, int]]:
-    return [m.span() for m in _SENTENCE.finditer(text) if m.group(0).strip()]
+@lru_cache(maxsize=1024)
+def _sentences(text: str) -> tuple[tuple[int, int], ...]:
+    return tuple(m.span() for m in _SENTENCE.finditer(text) if m.group(0).strip())
 
 
-def _sentence_of(spans: list[tuple[int, int]], position: int) -> tuple[int, int]:
+def _sentence_of(spans: Iterable[tuple[int, int]], position: int) -> tuple[int, int]:
     for start, end in spans:
         if start <= position < end:
             return start, end
@@ -522,11 +524,12 @@ def _name_problems(part: str, text: str, facts: Facts) -> list[Problem]:
     problems = []
     starts = {0} | {m.end() for m in _BREAK.finditer(text)}
     # rounds and numbers are checked as such, not as names ("Series B", "Twenty-three days")
-    not_names = [(s, e) for _, s, e in claims.rounds(text)]
-    not_names += [(f.start, f.end) for f in claims.quantities(text)]
+    spans = [(s, e) for _, s, e in claims.rounds(text)]
+    spans += [(f.start, f.end) for f in claims.quantities(text)]
+    not_names = {i for start, end in spans for i in range(start, end)}
     title_case = part == "subject" and _title_case(text)
     for run in _capital_runs(text):
-        run = [m for m in run if not any(s <= m.start() < e for s, e in not_names)]
+        run = [m for m in run if m.start() not in not_names]
         if not run:
             continue
         words = [_norm(m.group(0)) for m in run]
