@@ -213,15 +213,26 @@ def _quantities(text: str) -> tuple[Found, ...]:
     return tuple(found)
 
 
+# a stop inside a word ("tallyforge-demo.com", "2.5", "e.g.") does not end a sentence
+_SENTENCE = re.compile(r"(?:[^.!?\n]|[.!?](?=[^\s.!?]))+(?:[.!?]+|$)|\n")
+
+
+@lru_cache(maxsize=1024)
+def sentences(text: str) -> tuple[tuple[int, int], ...]:
+    """Where each sentence of ``text`` starts and ends."""
+    return tuple(m.span() for m in _SENTENCE.finditer(text) if m.group(0).strip())
+
+
 def _sentence_around(text: str, position: int) -> str:
-    start = max(text.rfind(stop, 0, position) for stop in ".!?\n") + 1
-    ends = [i for i in (text.find(stop, position) for stop in ".!?\n") if i >= 0]
-    return text[start : min(ends) + 1 if ends else len(text)]
+    for start, end in sentences(text):
+        if start <= position < end:
+            return text[start:end]
+    return ""
 
 
 def forget_texts() -> None:
     """Empty the caches kept per text and per spelled number."""
-    for cached in (_quantities, _spelled, _rounds):
+    for cached in (_quantities, _spelled, _rounds, sentences):
         cached.cache_clear()
 
 

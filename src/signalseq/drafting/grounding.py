@@ -42,8 +42,6 @@ from signalseq.drafting import claims
 from signalseq.drafting.claims import Quantity
 from signalseq.drafting.vocabulary import BRANDS, GENERIC, OPENERS, RESOURCES
 
-# a stop inside a word ("tallyforge-demo.com", "2.5", "e.g.") does not end a sentence
-_SENTENCE = re.compile(r"(?:[^.!?\n]|[.!?](?=[^\s.!?]))+(?:[.!?]+|$)|\n")
 _BREAK = re.compile(r"(?:[.!?:;]\s+|\n\s*|[—–]\s*|\s-\s|[\"“(]\s*)")
 
 # "one of our customers", "a logistics company": a single customer's result, unnamed
@@ -132,7 +130,7 @@ def claims_made(bodies: Iterable[str], sender: dict[str, Any]) -> list[dict[str,
     ours = _our_claims(json.dumps(sender, sort_keys=True, default=str))
     made: dict[str, dict[str, str | None]] = {}
     for body in bodies:
-        for start, end in _sentences(body):
+        for start, end in claims.sentences(body):
             for claim in ours:
                 key = (claim.customer or claim.text).casefold()
                 if key not in made and claim.said_in(body[start:end]):
@@ -144,7 +142,7 @@ def repeated(parts: Iterable[tuple[str, str]], facts: Facts) -> list[Problem]:
     """Sentences that make a claim this person was already sent."""
     problems = []
     for part, text in parts:
-        for start, end in _sentences(text):
+        for start, end in claims.sentences(text):
             sentence = text[start:end]
             for claim in facts.already:
                 if claim.said_in(sentence):
@@ -403,11 +401,10 @@ def facts_of(data: dict[str, Any]) -> Facts:
 
 
 def forget_texts() -> None:
-    """Empty the caches kept per text (numbers, rounds, names, sentences): what a
+    """Empty the caches kept per text (numbers, rounds, sentences, names): what a
     benchmark does to measure text it has not seen."""
     claims.forget_texts()
     _name_runs.cache_clear()
-    _sentences.cache_clear()
 
 
 # --- checking a draft ---------------------------------------------------------------
@@ -420,11 +417,6 @@ class Problem:
     end: int
     text: str
     why: str
-
-
-@lru_cache(maxsize=1024)
-def _sentences(text: str) -> tuple[tuple[int, int], ...]:
-    return tuple(m.span() for m in _SENTENCE.finditer(text) if m.group(0).strip())
 
 
 def _sentence_of(spans: Iterable[tuple[int, int]], position: int) -> tuple[int, int]:
@@ -467,7 +459,7 @@ def _inside_names(text: str, facts: Facts) -> list[tuple[int, int]]:
 
 def _quantity_problems(part: str, text: str, facts: Facts) -> list[Problem]:
     problems = []
-    sentences = _sentences(text)
+    sentences = claims.sentences(text)
     in_names = _inside_names(text, facts)
     for found in claims.quantities(text, plans_too=False):
         if any(s <= found.start and found.end <= e for s, e in in_names):
@@ -581,7 +573,7 @@ def _our_claim_problems(part: str, text: str, facts: Facts) -> list[Problem]:
     sender profile says, in other words at most."""
     problems = []
     known: set[str] | None = None
-    for start, end in _sentences(text):
+    for start, end in claims.sentences(text):
         sentence = text[start:end].strip()
         lowered = sentence.casefold()
         if not (_US.search(sentence) or any(name in lowered for name in facts.us)):
